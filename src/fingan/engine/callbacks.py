@@ -1,0 +1,62 @@
+"""What the Trainer does around each logged step: metrics log, progress bar, guard."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from fingan.errors import TrainingDivergedError
+
+
+class MetricsLog:
+    """Appends one JSON object per logged step to a JSON-lines file."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+
+def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Read a metrics log written by :class:`MetricsLog`."""
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+class ProgressBar:
+    """A tqdm bar over generator steps showing the latest losses."""
+
+    def __init__(self, total: int, initial: int, enabled: bool) -> None:
+        self.bar = tqdm(total=total, initial=initial, disable=not enabled, desc="training", unit="step")
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def show(self, record: dict[str, Any]) -> None:
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("loss")})
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def check_finite(record: dict[str, Any], last_checkpoint: Path | None) -> None:
+    """Divergence guard: raise :class:`TrainingDivergedError` when a loss is NaN or inf."""
+    bad = {k: v for k, v in record.items() if k.startswith("loss") and not math.isfinite(v)}
+    if bad:
+        where = (
+            f"the last good checkpoint is {last_checkpoint}"
+            if last_checkpoint is not None and last_checkpoint.exists()
+            else "no checkpoint was written"
+        )
+        names = ", ".join(f"{k}={v}" for k, v in bad.items())
+        raise TrainingDivergedError(
+            f"training diverged by step {record['step']} ({names}); {where}. "
+            "Lower the learning rates, add a gradient penalty or spectral normalisation, and resume."
+        )

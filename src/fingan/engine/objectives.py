@@ -1,0 +1,293 @@
+"""GAN objectives, each a small piece registered by name.
+
+An objective turns critic scores into the two losses the :class:`~fingan.engine.Trainer`
+minimises: ``critic_loss(d_real, d_fake)`` and ``generator_loss(d_fake)``. Raw critic
+outputs (no final activation) come in; each objective applies its own link. An
+objective also carries the optimiser defaults of its paper (:class:`Hyperparameters`),
+which the Trainer uses unless the user overrides them. Critic-free objectives (``mmd``)
+set ``uses_critic = False`` and implement ``sample_loss(real, fake)`` instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from fingan.engine.kernels import median_bandwidth, rbf_mmd2
+from fingan.errors import ConfigError
+from fingan.registry import Registry
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """Training defaults an objective brings from its paper.
+
+    ``gp_weight`` > 0 adds the gradient penalty; ``clip`` clips every critic weight to
+    [-clip, clip] after each critic step. Both work with any objective.
+    """
+
+    optimizer: str = "adam"
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    n_critic: int = 1
+    batch_size: int = 64
+    gp_weight: float = 0.0
+    clip: float | None = None
+
+
+class Objective:
+    """Base class: the losses of one GAN variant."""
+
+    name: str = ""
+    uses_critic: bool = True
+    defaults: Hyperparameters = Hyperparameters()
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def sample_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"objective {self.name!r} trains with a critic")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+OBJECTIVES: Registry[Objective] = Registry("objective")
+
+
+def make_objective(name: str, **params: object) -> Objective:
+    """Build the objective registered as ``name`` (see ``OBJECTIVES.names()``)."""
+    factory = OBJECTIVES.get(name)
+    try:
+        return factory(**params)
+    except TypeError as exc:
+        raise ConfigError(f"bad parameters for objective {name!r}: {exc}") from None
+
+
+@OBJECTIVES.register("minimax")
+class Minimax(Objective):
+    r"""The original GAN game (Goodfellow et al. 2014).
+
+    Critic: maximise :math:`E_x \log D(x) + E_z \log(1 - D(G(z)))` with
+    :math:`D = \sigma(\text{score})`. Generator: minimise the saturating
+    :math:`E_z \log(1 - D(G(z)))`, whose gradient vanishes when the critic wins.
+    """
+
+    name = "minimax"
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        # log(1 - sigmoid(v)) = -softplus(v)
+        return -F.softplus(d_fake).mean()
+
+
+@OBJECTIVES.register("ns")
+class NonSaturating(Minimax):
+    r"""Non-saturating GAN (Goodfellow et al. 2014): the generator minimises :math:`-E_z \log D(G(z))`."""
+
+    name = "ns"
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        return F.softplus(-d_fake).mean()
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One f-divergence of the f-GAN table (Nowozin et al. 2016, Table 2).
+
+    ``activation`` is the output activation g_f mapping a raw score v into the domain
+    of the convex conjugate; ``conjugate`` is f*(t).
+    """
+
+    name: str
+    formula: str
+    activation: Callable[[torch.Tensor], torch.Tensor]
+    conjugate: Callable[[torch.Tensor], torch.Tensor]
+
+
+_LOG2 = math.log(2.0)
+
+DIVERGENCES: dict[str, Divergence] = {
+    d.name: d
+    for d in [
+        Divergence("kl", "f(u) = u log u", lambda v: v, lambda t: torch.exp(t - 1)),
+        Divergence(
+            "reverse-kl", "f(u) = -log u", lambda v: -torch.exp(-v), lambda t: -1 - torch.log(-t)
+        ),
+        Divergence("pearson", "f(u) = (u - 1)^2", lambda v: v, lambda t: t**2 / 4 + t),
+        Divergence(
+            "hellinger",
+            "f(u) = (sqrt(u) - 1)^2",
+            lambda v: 1 - torch.exp(-v),
+            lambda t: t / (1 - t),
+        ),
+        Divergence(
+            "js",
+            "f(u) = -(u + 1) log((1 + u) / 2) + u log u",
+            lambda v: _LOG2 - F.softplus(-v),
+            lambda t: -torch.log(2 - torch.exp(t)),
+        ),
+        Divergence(
+            "gan",
+            "f(u) = u log u - (u + 1) log(u + 1)",
+            lambda v: -F.softplus(-v),
+            lambda t: -torch.log(-torch.expm1(t)),
+        ),
+    ]
+}
+
+
+class FGAN(Objective):
+    r"""f-GAN (Nowozin, Cseke, Tomioka 2016) for one f-divergence :math:`D_f(P \Vert Q)`.
+
+    With :math:`T = g_f(V)` the critic maximises the variational lower bound
+    :math:`F(T) = E_{x \sim P}[T(x)] - E_{x \sim Q}[f^*(T(x))] \le D_f(P \Vert Q)`,
+    tight at :math:`T^*(x) = f'(p(x) / q(x))`; P is the data, Q the generator. The
+    generator minimises the same bound (the saddle-point game of the paper), or with
+    ``alternative=True`` maximises :math:`E_Q[T]` (the paper's practical variant).
+    """
+
+    defaults = Hyperparameters(lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999))
+
+    def __init__(self, divergence: str, alternative: bool = False) -> None:
+        self.divergence = DIVERGENCES[divergence]
+        self.name = divergence
+        self.alternative = alternative
+
+    def bound(self, t_real: torch.Tensor, t_fake: torch.Tensor) -> torch.Tensor:
+        """The variational bound F(T) from critic values already passed through g_f."""
+        return t_real.mean() - self.divergence.conjugate(t_fake).mean()
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        g = self.divergence.activation
+        return -self.bound(g(d_real), g(d_fake))
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        t_fake = self.divergence.activation(d_fake)
+        if self.alternative:
+            return -t_fake.mean()
+        return -self.divergence.conjugate(t_fake).mean()
+
+
+def _register_fgan(name: str) -> None:
+    def factory(alternative: bool = False) -> FGAN:
+        return FGAN(name, alternative=alternative)
+
+    factory.__doc__ = f"f-GAN with the {name} divergence, {DIVERGENCES[name].formula}."
+    OBJECTIVES.register(name)(factory)
+
+
+for _name in DIVERGENCES:
+    _register_fgan(_name)
+
+
+@OBJECTIVES.register("wgan")
+class WGAN(Objective):
+    r"""Wasserstein GAN with weight clipping (Arjovsky, Chintala, Bottou 2017).
+
+    Critic maximises :math:`E_P[D(x)] - E_Q[D(x)]`, an estimate of the Wasserstein-1
+    distance when D is 1-Lipschitz, which clipping every weight to [-c, c] enforces
+    crudely. Paper defaults: RMSprop, lr 5e-5, c = 0.01, batch 64, n_critic = 5.
+    """
+
+    name = "wgan"
+    defaults = Hyperparameters(
+        optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5, batch_size=64, clip=0.01
+    )
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return d_fake.mean() - d_real.mean()
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        return -d_fake.mean()
+
+
+@OBJECTIVES.register("wgan-gp")
+class WGANGP(WGAN):
+    r"""WGAN with gradient penalty (Gulrajani et al. 2017).
+
+    The WGAN losses plus :math:`\lambda E[(\lVert \nabla D(\hat x) \rVert_2 - 1)^2]` on
+    per-sample interpolates (:func:`~fingan.engine.penalties.gradient_penalty`).
+    Paper defaults: lambda = 10, Adam lr 1e-4, betas (0, 0.9), n_critic = 5, batch 64.
+    """
+
+    name = "wgan-gp"
+    defaults = Hyperparameters(
+        optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), n_critic=5, batch_size=64,
+        gp_weight=10.0,
+    )
+
+
+@OBJECTIVES.register("hinge")
+class Hinge(Objective):
+    r"""Hinge loss (Lim and Ye 2017; Miyato et al. 2018).
+
+    Critic: :math:`E_P[\max(0, 1 - D(x))] + E_Q[\max(0, 1 + D(x))]`; generator:
+    :math:`-E_Q[D(x)]`.
+    """
+
+    name = "hinge"
+    defaults = Hyperparameters(betas=(0.5, 0.999))
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        return -d_fake.mean()
+
+
+@OBJECTIVES.register("lsgan")
+class LeastSquares(Objective):
+    r"""Least-squares GAN (Mao et al. 2017) with targets a = 0, b = 1, c = 1.
+
+    Critic: :math:`\frac12 E_P[(D(x) - 1)^2] + \frac12 E_Q[D(x)^2]`; generator:
+    :math:`\frac12 E_Q[(D(x) - 1)^2]`.
+    """
+
+    name = "lsgan"
+
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((d_real - 1) ** 2).mean() + 0.5 * (d_fake**2).mean()
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((d_fake - 1) ** 2).mean()
+
+
+@OBJECTIVES.register("mmd")
+class MMD(Objective):
+    r"""Generative moment matching network (Li, Swersky, Zemel 2015).
+
+    No critic: the generator minimises the squared MMD between a data batch and a
+    generated batch under a mixture of RBF kernels. By default the bandwidths are the
+    batch's median pairwise distance times ``scales``, so one setting serves data of
+    any scale; pass absolute ``bandwidths`` to fix them as in the paper.
+    """
+
+    name = "mmd"
+    uses_critic = False
+    defaults = Hyperparameters(lr_g=1e-3, betas=(0.5, 0.999), batch_size=256)
+
+    def __init__(
+        self,
+        bandwidths: Sequence[float] | None = None,
+        scales: Sequence[float] = (1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0, 2.0),
+    ) -> None:
+        self.bandwidths = None if bandwidths is None else tuple(bandwidths)
+        self.scales = tuple(scales)
+
+    def sample_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        if self.bandwidths is not None:
+            bw = torch.tensor(self.bandwidths, device=real.device)
+        else:
+            bw = median_bandwidth(real) * torch.tensor(self.scales, device=real.device)
+        return rbf_mmd2(real.float(), fake.float(), bw)

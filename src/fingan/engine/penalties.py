@@ -1,0 +1,92 @@
+"""Penalties and regularisers that plug into the Trainer next to any objective."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+
+def gradient_penalty(
+    critic: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    cond: torch.Tensor | None = None,
+    generator: torch.Generator | None = None,
+    target: float = 1.0,
+) -> torch.Tensor:
+    r"""WGAN-GP penalty (Gulrajani et al. 2017): :math:`E[(\lVert \nabla_{\hat x} D(\hat x) \rVert_2 - 1)^2]`.
+
+    :math:`\hat x = \epsilon x + (1 - \epsilon) \tilde x` with one
+    :math:`\epsilon \sim U[0, 1]` per sample, x real and :math:`\tilde x` generated.
+    Returns the mean over the batch, without the weight lambda.
+    """
+    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype, generator=generator)
+    mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    out = critic(mixed) if cond is None else critic(mixed, cond)
+    (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
+    norm = grad.reshape(grad.shape[0], -1).norm(2, dim=1)
+    return ((norm - target) ** 2).mean()
+
+
+def orthogonal_regularization(module: nn.Module) -> torch.Tensor:
+    r"""Orthogonal regularisation (Brock et al. 2017): :math:`\sum_W \lVert W W^T - I \rVert_F^2`.
+
+    W runs over the weight matrices of the linear and convolutional layers (a conv
+    kernel is flattened to out_channels x rest); rows are kept near orthonormal.
+    """
+    total = torch.zeros(())
+    for layer in module.modules():
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)):
+            w = layer.weight.reshape(layer.weight.shape[0], -1)
+            gram = w @ w.T
+            eye = torch.eye(gram.shape[0], device=w.device, dtype=w.dtype)
+            total = total.to(w.device) + ((gram - eye) ** 2).sum()
+    return total
+
+
+class HistoricalAverage:
+    r"""Historical averaging (Salimans et al. 2016): :math:`\lVert \theta - \frac1t \sum_{i<t} \theta_i \rVert^2`.
+
+    Keeps the running mean of a module's parameters over past steps; :meth:`penalty`
+    returns the squared distance of the current parameters to it, and :meth:`update`
+    adds the current parameters to the mean (call it after each optimiser step).
+    """
+
+    def __init__(self, module: nn.Module) -> None:
+        self.module = module
+        self.count = 0
+        self.mean = [p.detach().clone() for p in module.parameters()]
+
+    def penalty(self) -> torch.Tensor:
+        if self.count == 0:
+            return torch.zeros((), device=self.mean[0].device)
+        return sum(((p - m) ** 2).sum() for p, m in zip(self.module.parameters(), self.mean))
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.count += 1
+        for p, m in zip(self.module.parameters(), self.mean):
+            m.add_((p.detach() - m) / self.count)
+
+    def state_dict(self) -> dict:
+        return {"count": self.count, "mean": [m.clone() for m in self.mean]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.count = int(state["count"])
+        for m, saved in zip(self.mean, state["mean"]):
+            m.copy_(saved)
+
+
+def instance_noise_std(step: int, initial_std: float, anneal_steps: int) -> float:
+    """Instance noise (Sonderby et al. 2017; Arjovsky and Bottou 2017), annealed linearly.
+
+    Gaussian noise of this standard deviation is added to both real and generated
+    samples before the critic sees them; it falls from ``initial_std`` to 0 over
+    ``anneal_steps`` generator steps, so the two distributions overlap early on.
+    """
+    if initial_std <= 0 or anneal_steps <= 0:
+        return 0.0
+    return initial_std * max(0.0, 1.0 - step / anneal_steps)

@@ -1,0 +1,115 @@
+"""What every recipe shares: options, training through the engine, save / load."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from fingan import config as config_io
+from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
+from fingan.engine.trainer import Trainer, TrainerConfig
+from fingan.errors import CheckpointError, ConfigError
+
+FORMAT_VERSION = 1
+
+
+class Recipe:
+    """Base class of the user-facing models (ToyGAN, ...).
+
+    A recipe's config is a dataclass with a ``trainer`` field (:class:`TrainerConfig`).
+    Keyword options given to the constructor go to whichever of the two has that field,
+    so ``ToyGAN(objective="wgan-gp", hidden=(64, 64), steps=500)`` works.
+
+    Subclasses implement :meth:`build` (the nets) and the public ``fit`` / ``sample``;
+    :meth:`extra_state` / :meth:`load_extra_state` carry fitted transforms through
+    :meth:`save` and :meth:`load`.
+    """
+
+    config_class: ClassVar[type]
+
+    def __init__(self, config: Any | None = None, **options: Any) -> None:
+        cfg = dataclasses.replace(config) if config is not None else self.config_class()
+        cfg.trainer = dataclasses.replace(cfg.trainer)
+        model_fields = {f.name for f in dataclasses.fields(cfg)} - {"trainer"}
+        trainer_fields = {f.name for f in dataclasses.fields(TrainerConfig)}
+        for key, value in options.items():
+            if key in model_fields:
+                setattr(cfg, key, value)
+            elif key in trainer_fields:
+                setattr(cfg.trainer, key, value)
+            else:
+                known = ", ".join(sorted(model_fields | trainer_fields))
+                raise ConfigError(f"{type(self).__name__} has no option {key!r}; options: {known}")
+        cfg.trainer.resolved()  # validate early: bad values fail here, not mid-training
+        self.config = cfg
+        self.trainer_: Trainer | None = None
+
+    # -- to implement -------------------------------------------------------
+    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+        """Return (generator, critic, latent_shape) for the current config and fitted state."""
+        raise NotImplementedError
+
+    def extra_state(self) -> dict[str, Any]:
+        """Fitted state besides the nets (tensors, numbers, strings) kept by :meth:`save`."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`extra_state` returned."""
+
+    # -- shared -------------------------------------------------------------
+    def _make_trainer(self, out_dir: str | os.PathLike | None = None, callbacks=()) -> Trainer:
+        torch.manual_seed(self.config.trainer.seed)
+        generator, critic, latent_shape = self.build()
+        return Trainer(generator, critic, latent_shape, self.config.trainer, out_dir=out_dir, callbacks=callbacks)
+
+    def _train(
+        self,
+        data: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        out_dir: str | os.PathLike | None = None,
+        resume: bool = False,
+        callbacks=(),
+    ) -> None:
+        self.trainer_ = self._make_trainer(out_dir, callbacks)
+        self.trainer_.fit(data, labels, resume=resume)
+
+    def _require_fitted(self) -> Trainer:
+        if self.trainer_ is None:
+            raise ConfigError(f"this {type(self).__name__} is not fitted yet: call fit(...) or load(...) first")
+        return self.trainer_
+
+    @property
+    def history_(self) -> list[dict[str, Any]]:
+        """Logged losses of the training run."""
+        return self._require_fitted().history
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write config, weights (with optimiser state) and fitted transforms to one file, atomically."""
+        trainer = self._require_fitted()
+        state = {
+            "format": FORMAT_VERSION,
+            "recipe": type(self).__name__,
+            "config": config_io.to_dict(self.config),
+            "trainer": trainer.state_dict(),
+            "extra": self.extra_state(),
+        }
+        return save_checkpoint(state, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "auto") -> Recipe:
+        """Load a model written by :meth:`save`; no code is unpickled."""
+        state = load_checkpoint(path)
+        if state.get("recipe") != cls.__name__:
+            raise CheckpointError(f"{path} holds a {state.get('recipe')!r} model, not a {cls.__name__}")
+        cfg = config_io.from_dict(cls.config_class, state["config"])
+        cfg.trainer.device = device
+        model = cls(cfg)
+        model.load_extra_state(state["extra"])
+        model.trainer_ = model._make_trainer()
+        model.trainer_.load_state_dict(state["trainer"])
+        return model
