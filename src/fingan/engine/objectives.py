@@ -133,13 +133,13 @@ DIVERGENCES: dict[str, Divergence] = {
         ),
         Divergence(
             "js",
-            "f(u) = -(u + 1) log((1 + u) / 2) + u log u",
+            "f(u) = -(u + 1) log((1 + u) / 2) + u log u, so D_f = KL(P||M) + KL(Q||M) = 2 JS",
             lambda v: _LOG2 - F.softplus(-v),
             lambda t: -torch.log(2 - torch.exp(t)),
         ),
         Divergence(
             "gan",
-            "f(u) = u log u - (u + 1) log(u + 1)",
+            "f(u) = u log u - (u + 1) log(u + 1), so D_f = 2 JS - log 4",
             lambda v: -F.softplus(-v),
             lambda t: -torch.log(-torch.expm1(t)),
         ),
