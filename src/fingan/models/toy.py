@@ -152,7 +152,7 @@ class RobustGANConfig(ToyGANConfig):
     standardize: bool = False
     trainer: TrainerConfig = field(
         default_factory=lambda: TrainerConfig(
-            objective="js", steps=1500, batch_size=500, lr_g=0.02, lr_d=0.05, optimizer="sgd", log_every=100
+            objective="js", steps=1500, batch_size=500, lr_g=0.05, lr_d=0.2, optimizer="sgd", log_every=100
         )
     )
 
