@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -23,7 +22,7 @@ import torch
 from fingan.data import load_toy, toy_distribution
 from fingan.models import ToyGAN
 from fingan.validation import mode_metrics
-from fingan.validation.tables import markdown_table
+from fingan.validation.tables import machine_description, markdown_table, publish
 
 FAST = {"lr_g": 1e-3, "lr_d": 1e-3}
 VARIANTS: dict[str, dict] = {
@@ -79,12 +78,9 @@ def main() -> None:
     table = markdown_table(header, rows)
     note = (
         f"{args.steps} generator steps, {args.seeds} seeds, 2500 samples; "
-        f"{platform.processor() or platform.machine()}, {args.jobs} processes x 1 thread, torch {torch.__version__}\n"
+        f"{machine_description()}, {args.jobs} processes x 1 thread"
     )
-    print(table + "\n" + note)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(table + "\n" + note, encoding="utf-8")
+    publish(table, note, args.out)
 
 
 if __name__ == "__main__":

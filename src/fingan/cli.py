@@ -11,7 +11,11 @@ from typing import Any
 
 from fingan.errors import ConfigError, FinganError
 
-DEMO_SETTINGS: dict[str, Any] = {"dataset": "ring8", "objective": "wgan-gp", "steps": 3000}
+# The best toy variant of benchmarks/toy_modes.py, until the returns recipe becomes the demo.
+DEMO_SETTINGS: dict[str, Any] = {
+    "dataset": "ring8", "objective": "ns", "pack": 4, "steps": 10_000, "batch_size": 256,
+    "lr_g": 1e-3, "lr_d": 1e-3, "ema_decay": 0.999,
+}
 
 
 class _Parser(argparse.ArgumentParser):

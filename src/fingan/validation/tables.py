@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from fingan.engine.checkpoint import atomic_write
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -11,3 +15,20 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def machine_description() -> str:
+    """Where a benchmark ran: architecture, core count and torch version."""
+    import platform
+
+    import torch
+
+    return f"{platform.machine()} with {os.cpu_count()} cores, torch {torch.__version__}"
+
+
+def publish(table: str, note: str, out: str | os.PathLike | None = None) -> None:
+    """Print a benchmark table with its note, and write both to ``out`` (atomically) when given."""
+    text = table + "\n" + note.rstrip("\n") + "\n"
+    print(text)
+    if out is not None:
+        atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
