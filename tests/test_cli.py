@@ -83,3 +83,37 @@ def test_demo_is_idempotent(tmp_path, capsys):
     assert capsys.readouterr().out == first  # the finished run is resumed, not retrained
     assert (out / "checkpoint.pt").read_bytes() == checkpoint
     assert "ring8" in first and "modes" in first
+
+
+def test_data_show_prints_range_tickers_missing_and_statistics(capsys):
+    assert main(["data", "show", "sp500-stocks", "--start", "2010-01-01", "--end", "2010-12-31"]) == 0
+    printed = capsys.readouterr().out
+    assert "2010-01-04 to 2010-12-31" in printed and "20 tickers" in printed
+    assert "missing prices: none" in printed and "excess kurtosis" in printed and "MSFT" in printed
+
+
+def test_data_fetch_offline_is_one_line(tmp_path):
+    result = run_cli("data", "fetch", "AAPL", "--start", "2015-01-01", "--out", str(tmp_path / "p.csv"),
+                     "--cache-dir", str(tmp_path / "cache"))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach Yahoo" in lines[0] and "sp500-stocks" in lines[0], result.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_data_fetch_writes_from_the_cache_and_never_overwrites(tmp_path, capsys):
+    import pandas as pd
+
+    from fingan.data import load_prices
+    from fingan.data.yahoo import cache_path
+
+    cache = tmp_path / "cache"
+    ko = load_prices("sp500-stocks", start="2015-01-01", end="2015-12-31", tickers=["KO"])["KO"]
+    cache_path(cache, "KO", "2015-01-01", None).parent.mkdir(parents=True)
+    ko.to_frame().to_csv(cache_path(cache, "KO", "2015-01-01", None))
+    out = tmp_path / "p.csv"
+    assert main(["data", "fetch", "KO", "--start", "2015-01-01", "--out", str(out), "--cache-dir", str(cache)]) == 0
+    written = pd.read_csv(out, index_col=0, parse_dates=True)
+    assert len(written) == len(ko)
+    assert main(["data", "fetch", "KO", "--start", "2015-01-01", "--out", str(out), "--cache-dir", str(cache)]) == 1
+    assert "already exists" in capsys.readouterr().err

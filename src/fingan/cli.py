@@ -80,6 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
     sub.add_parser("objectives", help="list the registered objectives")
+
+    data = sub.add_parser("data", help="inspect and fetch price data")
+    data_sub = data.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    show = data_sub.add_parser("show", help="summarise a price source")
+    show.add_argument("source", help="sp500, sp500-stocks, a .csv/.parquet file, or yahoo:AAPL,MSFT")
+    show.add_argument("--start")
+    show.add_argument("--end")
+    show.add_argument("--missing", default="raise", choices=["raise", "dropna", "ffill"])
+    fetch = data_sub.add_parser("fetch", help="fetch prices from Yahoo (cached) and write them to a file")
+    fetch.add_argument("tickers", nargs="+")
+    fetch.add_argument("--start")
+    fetch.add_argument("--end")
+    fetch.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file (never overwritten)")
+    fetch.add_argument("--cache-dir", type=Path)
     return parser
 
 
@@ -130,6 +144,42 @@ def train_toy(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
+def data_command(args: argparse.Namespace) -> int:
+    """``fingan data show`` and ``fingan data fetch``."""
+    from fingan.data.prices import load_prices, raw_prices
+    from fingan.data.returns import log_returns
+
+    if args.action == "fetch":
+        if args.out.exists():
+            raise ConfigError(f"{args.out} already exists; choose another --out")
+        if args.out.suffix not in (".csv", ".parquet"):
+            raise ConfigError(f"--out must end in .csv or .parquet, not {args.out.suffix!r}")
+        prices = load_prices(list(args.tickers), start=args.start, end=args.end, cache_dir=args.cache_dir,
+                             missing="dropna")
+        from fingan.engine.checkpoint import atomic_write
+
+        if args.out.suffix == ".csv":
+            atomic_write(args.out, lambda tmp: prices.to_csv(tmp))
+        else:
+            atomic_write(args.out, lambda tmp: prices.to_parquet(tmp))
+        print(f"wrote {len(prices)} dates x {prices.shape[1]} tickers to {args.out}")
+        return 0
+    raw = raw_prices(args.source, start=args.start, end=args.end)
+    prices = load_prices(raw, start=args.start, end=args.end, missing=args.missing)
+    returns = log_returns(prices)
+    print(f"{args.source}: {prices.index[0].date()} to {prices.index[-1].date()}, {len(prices)} dates, "
+          f"{prices.shape[1]} tickers")
+    gaps = raw.isna().sum()
+    print("missing prices: " + (", ".join(f"{t} {n}" for t, n in gaps[gaps > 0].items()) or "none")
+          + ("" if args.missing == "raise" else f" (policy: {args.missing})"))
+    stats = returns.describe().T[["mean", "std", "min", "max"]]
+    stats["skew"] = returns.skew()
+    stats["excess kurtosis"] = returns.kurt()
+    print("daily log returns:")
+    print(stats.to_string(float_format=lambda v: f"{v:.4f}"))
+    return 0
+
+
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     parts = []
     if "modes" in summary:
@@ -159,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = train_toy(argparse.Namespace(**demo_args))
             _print_summary(summary, args.out)
             return 0
+        if args.command == "data":
+            return data_command(args)
         if args.command == "train" and args.recipe == "toy":
             summary = train_toy(args)
             _print_summary(summary, args.out)

@@ -1,5 +1,38 @@
-"""Data: toy distributions (later: prices, returns, windows, correlation matrices, images)."""
+"""Data: price sources, returns and their invertible transform, windows, correlation matrices, toy data."""
 
+from fingan.data.correlations import order_by_clustering, rolling_correlations
+from fingan.data.prices import load_index, load_prices, read_price_file, validate_prices
+from fingan.data.returns import (
+    LambertWGaussianizer,
+    ReturnTransform,
+    igmm,
+    inverse_lambert_w,
+    lambert_w_forward,
+    log_returns,
+    prices_from_returns,
+)
 from fingan.data.toy import TOY_DISTRIBUTIONS, GaussianMixture, load_toy, toy_distribution
+from fingan.data.windows import ReturnWindows
+from fingan.data.yahoo import fetch_yahoo
 
-__all__ = ["TOY_DISTRIBUTIONS", "GaussianMixture", "load_toy", "toy_distribution"]
+__all__ = [
+    "TOY_DISTRIBUTIONS",
+    "GaussianMixture",
+    "LambertWGaussianizer",
+    "ReturnTransform",
+    "ReturnWindows",
+    "fetch_yahoo",
+    "igmm",
+    "inverse_lambert_w",
+    "lambert_w_forward",
+    "load_index",
+    "load_prices",
+    "load_toy",
+    "log_returns",
+    "order_by_clustering",
+    "prices_from_returns",
+    "read_price_file",
+    "rolling_correlations",
+    "toy_distribution",
+    "validate_prices",
+]

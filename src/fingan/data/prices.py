@@ -1,0 +1,222 @@
+"""Price histories: bundled data, files and Yahoo, validated into one clean shape.
+
+Every loader returns adjusted close prices as a pandas DataFrame with one float column
+per ticker and a sorted, unique DatetimeIndex named ``date``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fingan.errors import DataError
+
+BUNDLED = ("sp500", "sp500-stocks")
+MISSING_POLICIES = ("raise", "dropna", "ffill")
+
+
+def _bundled(name: str) -> pd.DataFrame:
+    if name == "sp500":
+        from arch.data import sp500
+
+        frame = sp500.load()[["Adj Close"]].rename(columns={"Adj Close": "SP500"})
+    else:
+        with resources.files("fingan.data").joinpath("bundled/sp500_stocks.csv.gz").open("rb") as fh:
+            frame = pd.read_csv(fh, compression="gzip", index_col=0, parse_dates=True)
+    frame.index.name = "date"
+    frame.columns.name = None
+    return frame
+
+
+def load_index(name: str = "sp500-index") -> pd.Series:
+    """The S&P 500 index level 1990-2022 that accompanies ``"sp500-stocks"`` (same dates)."""
+    if name != "sp500-index":
+        raise DataError(f"unknown index {name!r}; the bundled index is 'sp500-index'")
+    with resources.files("fingan.data").joinpath("bundled/sp500_index.csv.gz").open("rb") as fh:
+        frame = pd.read_csv(fh, compression="gzip", index_col=0, parse_dates=True)
+    series = frame.iloc[:, 0].astype(float)
+    series.index.name = "date"
+    return series
+
+
+def read_price_file(path: str | os.PathLike) -> pd.DataFrame:
+    """Read prices from CSV or Parquet, wide (date + one column per ticker) or long (date, ticker, price).
+
+    The date column is the one named ``date`` (any case) or else the first column; a long
+    file has exactly the columns date, ticker and one numeric price column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"price file {path} does not exist")
+    try:
+        if path.suffix.lower() == ".parquet":
+            raw = pd.read_parquet(path)
+        elif path.suffix.lower() in (".csv", ".gz", ".txt"):
+            raw = pd.read_csv(path)
+        else:
+            raise DataError(f"price files are .csv or .parquet, not {path.suffix!r}")
+    except ImportError as exc:
+        raise DataError(f"reading Parquet needs pyarrow: pip install pyarrow ({exc})") from None
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read price file {path}: {exc}") from None
+    if isinstance(raw.index, pd.DatetimeIndex):
+        raw = raw.reset_index()
+    lower = {str(c).lower(): c for c in raw.columns}
+    date_col = lower.get("date", raw.columns[0])
+    if {"ticker", "price"} <= set(lower) or ("ticker" in lower and raw.shape[1] == 3):
+        price_col = lower.get("price") or next(c for c in raw.columns if c not in (date_col, lower["ticker"]))
+        if raw.duplicated([date_col, lower["ticker"]]).any():
+            raise DataError(f"{path}: the long file has duplicate (date, ticker) rows")
+        raw = raw.pivot(index=date_col, columns=lower["ticker"], values=price_col)
+    else:
+        raw = raw.set_index(date_col)
+    try:
+        raw.index = pd.to_datetime(raw.index)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path}: the date column {date_col!r} does not parse as dates ({exc})") from None
+    raw.index.name = "date"
+    raw.columns = [str(c) for c in raw.columns]
+    return raw
+
+
+def validate_prices(
+    prices: pd.DataFrame,
+    missing: str = "raise",
+    ffill_limit: int = 5,
+    max_missing: float = 0.1,
+    min_length: int = 2,
+) -> pd.DataFrame:
+    """Check a price table and apply the missing-value policy; returns a cleaned copy.
+
+    Parameters
+    ----------
+    prices : DataFrame
+        Prices, DatetimeIndex, one column per ticker.
+    missing : {"raise", "dropna", "ffill"}
+        What to do with missing prices: raise, drop the dates where any ticker is missing,
+        or carry the last price forward for at most ``ffill_limit`` days (the dates still
+        missing after that are dropped). Nothing is filled silently.
+    max_missing : float
+        A ticker missing on more than this share of dates is an error (whatever the policy).
+    min_length : int
+        The fewest dates left after cleaning.
+
+    Raises
+    ------
+    DataError
+        Naming the ticker and dates: non-positive or non-finite prices, duplicate or
+        unsorted dates, a mostly missing ticker, too short a history.
+    """
+    if missing not in MISSING_POLICIES:
+        raise DataError(f"missing must be one of {MISSING_POLICIES}, not {missing!r}")
+    if not isinstance(prices, pd.DataFrame):
+        raise DataError(f"prices must be a pandas DataFrame, got {type(prices).__name__}")
+    if not isinstance(prices.index, pd.DatetimeIndex):
+        raise DataError("prices need a DatetimeIndex (one row per date)")
+    if prices.shape[1] == 0:
+        raise DataError("prices have no columns (tickers)")
+    duplicated = prices.index[prices.index.duplicated()]
+    if len(duplicated):
+        raise DataError(f"duplicate dates in prices, first {duplicated[0].date()} ({len(duplicated)} in all)")
+    if not prices.index.is_monotonic_increasing:
+        position = int(np.argmax(np.diff(prices.index.asi8) < 0)) + 1
+        raise DataError(f"dates are not sorted: {prices.index[position].date()} comes after "
+                        f"{prices.index[position - 1].date()}; sort the index first")
+    try:
+        values = prices.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"prices must be numeric: {exc}") from None
+    for ticker in values.columns:
+        col = values[ticker]
+        bad = col[np.isinf(col) | (col <= 0)]
+        if len(bad):
+            raise DataError(f"ticker {ticker}: non-positive or infinite price {bad.iloc[0]} on "
+                            f"{bad.index[0].date()} ({len(bad)} such dates)")
+        share = col.isna().mean()
+        if share > max_missing:
+            raise DataError(f"ticker {ticker} is missing on {share:.0%} of dates (more than {max_missing:.0%}); "
+                            "drop it or load a shorter period")
+    if values.isna().any().any():
+        if missing == "raise":
+            ticker = values.columns[values.isna().any()][0]
+            first = values.index[values[ticker].isna()][0]
+            raise DataError(f"ticker {ticker} has missing prices, first on {first.date()}; "
+                            "choose missing='dropna' or missing='ffill'")
+        if missing == "ffill":
+            values = values.ffill(limit=ffill_limit)
+        values = values.dropna()
+    if len(values) < min_length:
+        raise DataError(f"only {len(values)} dates of prices, need at least {min_length}")
+    return values
+
+
+def raw_prices(
+    source: str | os.PathLike | Sequence[str] | pd.DataFrame,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Prices as the source gives them, before validation (see :func:`load_prices`)."""
+    if isinstance(source, str) and source.startswith("yahoo:"):
+        source = [t for t in source[len("yahoo:"):].split(",") if t]
+    if isinstance(source, pd.DataFrame):
+        prices = source
+    elif isinstance(source, (list, tuple)):
+        from fingan.data.yahoo import fetch_yahoo
+
+        prices = fetch_yahoo(source, start=start, end=end, cache_dir=cache_dir)
+    elif isinstance(source, str) and source in BUNDLED:
+        prices = _bundled(source)
+    elif isinstance(source, (str, os.PathLike)) and (Path(source).suffix or Path(source).exists()):
+        prices = read_price_file(source)
+    else:
+        raise DataError(f"unknown price source {source!r}: use one of {BUNDLED}, a .csv/.parquet path, "
+                        "or a list of Yahoo tickers")
+    return prices
+
+
+def load_prices(
+    source: str | os.PathLike | Sequence[str] | pd.DataFrame,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    tickers: Sequence[str] | None = None,
+    missing: str = "raise",
+    ffill_limit: int = 5,
+    min_length: int = 2,
+    cache_dir: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Load validated adjusted close prices.
+
+    Parameters
+    ----------
+    source : str, path or list of tickers
+        ``"sp500"`` (S&P 500 index 1999-2018 from ``arch.data``), ``"sp500-stocks"`` (20
+        large US stocks 1990-2022, bundled), a path to a CSV or Parquet file, or ticker
+        symbols to fetch from Yahoo (``["AAPL", "MSFT"]`` or ``"yahoo:AAPL,MSFT"``), or a
+        DataFrame of prices to validate.
+    start, end : date-like, optional
+        Keep dates in [start, end].
+    tickers : list of str, optional
+        Keep only these columns (all must exist).
+    missing, ffill_limit, min_length
+        See :func:`validate_prices`.
+    cache_dir : path, optional
+        Yahoo only: where fetched prices are cached (default ``~/.cache/fingan/yahoo``).
+    """
+    prices = raw_prices(source, start=start, end=end, cache_dir=cache_dir)
+    if tickers is not None:
+        absent = [t for t in tickers if t not in prices.columns]
+        if absent:
+            raise DataError(f"ticker(s) {', '.join(absent)} not in {source!r}; available: "
+                            f"{', '.join(map(str, prices.columns))}")
+        prices = prices[list(tickers)]
+    if start is not None:
+        prices = prices[prices.index >= pd.Timestamp(start)]
+    if end is not None:
+        prices = prices[prices.index <= pd.Timestamp(end)]
+    return validate_prices(prices, missing=missing, ffill_limit=ffill_limit, min_length=min_length)
