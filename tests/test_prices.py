@@ -96,8 +96,10 @@ def test_unreadable_files_are_data_errors(tmp_path):
     (tmp_path / "bad.csv").write_text("date,AAPL\nnot-a-date,1.0\n")
     with pytest.raises(DataError, match="does not parse as dates"):
         read_price_file(tmp_path / "bad.csv")
-    with pytest.raises(DataError, match="unknown price source"):
+    with pytest.raises(DataError, match="unknown price data"):
         load_prices("sp600")
+    with pytest.raises(DataError, match="source must be one of"):
+        load_prices("sp500", source="bloomberg")
 
 
 # --- Yahoo, with responses shaped like yfinance 1.x returns them -------------------------
@@ -139,7 +141,7 @@ def test_yahoo_prices_are_fetched_then_served_from_the_cache(monkeypatch, tmp_pa
 
     fake = recorded_download(panel)
     monkeypatch.setattr(yfinance, "download", fake)
-    got = load_prices(["AAPL", "MSFT"], start="2020-01-01", end="2020-07-01", cache_dir=tmp_path)
+    got = load_prices(["AAPL", "MSFT"], start="2020-01-01", end="2020-07-01", source="yahoo", cache_dir=tmp_path)
     expected = panel.loc["2020-01-01":"2020-06-30", ["AAPL", "MSFT"]]
     pd.testing.assert_frame_equal(got, expected, check_freq=False, check_names=False)
     assert cache_path(tmp_path, "AAPL", "2020-01-01", "2020-07-01").is_file()

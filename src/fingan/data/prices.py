@@ -155,35 +155,43 @@ def validate_prices(
     return values
 
 
+SOURCES = ("bundled", "file", "yahoo")
+
+
 def raw_prices(
-    source: str | os.PathLike | Sequence[str] | pd.DataFrame,
+    data: str | os.PathLike | Sequence[str] | pd.DataFrame,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    source: str | None = None,
     cache_dir: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Prices as the source gives them, before validation (see :func:`load_prices`)."""
-    if isinstance(source, str) and source.startswith("yahoo:"):
-        source = [t for t in source[len("yahoo:"):].split(",") if t]
-    if isinstance(source, pd.DataFrame):
-        prices = source
-    elif isinstance(source, (list, tuple)):
+    if source is not None and source not in SOURCES:
+        raise DataError(f"source must be one of {SOURCES}, not {source!r}")
+    if isinstance(data, str) and data.startswith("yahoo:"):
+        data, source = [t for t in data[len("yahoo:"):].split(",") if t], "yahoo"
+    if isinstance(data, pd.DataFrame):
+        return data
+    if source == "yahoo" or (source is None and isinstance(data, (list, tuple))):
         from fingan.data.yahoo import fetch_yahoo
 
-        prices = fetch_yahoo(source, start=start, end=end, cache_dir=cache_dir)
-    elif isinstance(source, str) and source in BUNDLED:
-        prices = _bundled(source)
-    elif isinstance(source, (str, os.PathLike)) and (Path(source).suffix or Path(source).exists()):
-        prices = read_price_file(source)
-    else:
-        raise DataError(f"unknown price source {source!r}: use one of {BUNDLED}, a .csv/.parquet path, "
-                        "or a list of Yahoo tickers")
-    return prices
+        return fetch_yahoo([data] if isinstance(data, str) else list(data), start=start, end=end,
+                           cache_dir=cache_dir)
+    if source in (None, "bundled") and isinstance(data, str) and data in BUNDLED:
+        return _bundled(data)
+    if source in (None, "file") and isinstance(data, (str, os.PathLike)) and (
+        Path(data).suffix or Path(data).exists()
+    ):
+        return read_price_file(data)
+    raise DataError(f"unknown price data {data!r}: use one of {BUNDLED}, a .csv/.parquet path, "
+                    "or Yahoo tickers with source='yahoo'")
 
 
 def load_prices(
-    source: str | os.PathLike | Sequence[str] | pd.DataFrame,
+    data: str | os.PathLike | Sequence[str] | pd.DataFrame,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    source: str | None = None,
     tickers: Sequence[str] | None = None,
     missing: str = "raise",
     ffill_limit: int = 5,
@@ -194,11 +202,13 @@ def load_prices(
 
     Parameters
     ----------
-    source : str, path or list of tickers
+    data : str, path, list of tickers or DataFrame
         ``"sp500"`` (S&P 500 index 1999-2018 from ``arch.data``), ``"sp500-stocks"`` (20
         large US stocks 1990-2022, bundled), a path to a CSV or Parquet file, or ticker
         symbols to fetch from Yahoo (``["AAPL", "MSFT"]`` or ``"yahoo:AAPL,MSFT"``), or a
         DataFrame of prices to validate.
+    source : {"bundled", "file", "yahoo"}, optional
+        Where ``data`` comes from; inferred when not given (a list of tickers means Yahoo).
     start, end : date-like, optional
         Keep dates in [start, end].
     tickers : list of str, optional
@@ -208,11 +218,11 @@ def load_prices(
     cache_dir : path, optional
         Yahoo only: where fetched prices are cached (default ``~/.cache/fingan/yahoo``).
     """
-    prices = raw_prices(source, start=start, end=end, cache_dir=cache_dir)
+    prices = raw_prices(data, start=start, end=end, source=source, cache_dir=cache_dir)
     if tickers is not None:
         absent = [t for t in tickers if t not in prices.columns]
         if absent:
-            raise DataError(f"ticker(s) {', '.join(absent)} not in {source!r}; available: "
+            raise DataError(f"ticker(s) {', '.join(absent)} not in {data!r}; available: "
                             f"{', '.join(map(str, prices.columns))}")
         prices = prices[list(tickers)]
     if start is not None:
