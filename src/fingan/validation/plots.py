@@ -50,3 +50,129 @@ def plot_toy_samples(
     ax.legend(loc="upper right", markerscale=4)
     ax.set_title(title)
     return save_figure(fig, path)
+
+
+def _fig_to_png(fig: plt.Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 100) -> dict[str, bytes]:
+    """PNG images comparing synthetic return paths (n, T) with reference paths (m, T')."""
+    from scipy import stats
+
+    from fingan.validation.returns import acf, leverage
+
+    syn, ref = synthetic.ravel(), reference.ravel()
+    images: dict[str, bytes] = {}
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    bins = np.linspace(np.quantile(ref, 0.0005), np.quantile(ref, 0.9995), 80)
+    density, _, _ = ax.hist(ref, bins=bins, density=True, alpha=0.5, label="reference", log=True)
+    ax.hist(syn, bins=bins, density=True, alpha=0.5, label="synthetic", log=True)
+    ax.plot(bins, stats.norm.pdf(bins, ref.mean(), ref.std()), "k--", lw=1, label="normal fit to reference")
+    ax.set_ylim(bottom=0.5 * density[density > 0].min())
+    ax.set_xlabel("daily log return")
+    ax.set_title("Return distribution (log density)")
+    ax.legend()
+    images["histogram"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 5))
+    q = np.linspace(0.001, 0.999, 400)
+    for data, label in ((ref, "reference"), (syn, "synthetic")):
+        z = (data - data.mean()) / data.std()
+        ax.plot(stats.norm.ppf(q), np.quantile(z, q), ".", ms=3, label=label)
+    ax.plot([-4, 4], [-4, 4], "k--", lw=1)
+    ax.set_xlabel("normal quantile")
+    ax.set_ylabel("standardised return quantile")
+    ax.set_title("QQ plot against the normal")
+    ax.legend()
+    images["qq"] = _fig_to_png(fig)
+
+    lag = min(max_lag, synthetic.shape[1] - 2, reference.shape[1] - 2)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    lags = np.arange(1, lag + 1)
+    band = 1.96 / np.sqrt(reference.shape[1])
+    for ax, f, name in ((axes[0], lambda a: a, "r"), (axes[1], np.abs, "|r|")):
+        ax.plot(lags, acf(f(reference), lag).mean(0), label="reference")
+        ax.plot(lags, acf(f(synthetic), lag).mean(0), label="synthetic")
+        ax.axhspan(-band, band, color="grey", alpha=0.2, label="95% band, i.i.d.")
+        ax.set_title(f"ACF of {name}")
+        ax.set_xlabel("lag (days)")
+        ax.legend()
+    images["acf"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    k = min(20, lag)
+    ax.plot(np.arange(1, k + 1), leverage(reference, k), "o-", label="reference")
+    ax.plot(np.arange(1, k + 1), leverage(synthetic, k), "o-", label="synthetic")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("lag k (days)")
+    ax.set_title("Leverage effect corr(r_t, r_{t+k}^2)")
+    ax.legend()
+    images["leverage"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    paths = np.cumsum(synthetic[:50], axis=1)
+    ax.plot(paths.T, lw=0.6, alpha=0.6)
+    qs = np.quantile(np.cumsum(synthetic, axis=1), [0.05, 0.5, 0.95], axis=0)
+    ax.plot(qs.T, "k", lw=1.2)
+    ax.set_xlabel("day")
+    ax.set_ylabel("cumulative log return")
+    ax.set_title("Synthetic paths (5%, 50%, 95% quantiles in black)")
+    images["paths"] = _fig_to_png(fig)
+    return images
+
+
+def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int | None = None) -> dict[str, bytes]:
+    """PNG images comparing batches of synthetic and reference correlation matrices."""
+    from fingan.validation.correlations import eigen, marchenko_pastur_pdf, mst_degrees, offdiagonal
+
+    images: dict[str, bytes] = {}
+    fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+    for row, (batch, name) in enumerate(((reference, "reference"), (synthetic, "synthetic"))):
+        for col in range(4):
+            ax = axes[row, col]
+            ax.imshow(batch[col % len(batch)], vmin=-1, vmax=1, cmap="RdBu_r")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{name} {col + 1}", fontsize=9)
+    images["heatmaps"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    n_assets = reference.shape[1]
+    bins = np.linspace(0, max(eigen(reference)[0].max(), eigen(synthetic)[0].max()), 80)
+    ax.hist(eigen(reference)[0].ravel(), bins=bins, density=True, alpha=0.5, label="reference", log=True)
+    ax.hist(eigen(synthetic)[0].ravel(), bins=bins, density=True, alpha=0.5, label="synthetic", log=True)
+    if window is not None and n_assets <= window:
+        grid = np.linspace(1e-3, bins[-1], 400)
+        ax.plot(grid, marchenko_pastur_pdf(grid, n_assets / window), "k--", lw=1, label="Marchenko-Pastur")
+    ax.set_xlabel("eigenvalue")
+    ax.set_title("Eigenvalue spectrum")
+    ax.legend()
+    images["spectrum"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    bins = np.linspace(-1, 1, 81)
+    ax.hist(offdiagonal(reference).ravel(), bins=bins, density=True, alpha=0.5, label="reference")
+    ax.hist(offdiagonal(synthetic).ravel(), bins=bins, density=True, alpha=0.5, label="synthetic")
+    ax.set_xlabel("correlation coefficient")
+    ax.set_title("Off-diagonal coefficients")
+    ax.legend()
+    images["coefficients"] = _fig_to_png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for batch, name in ((reference, "reference"), (synthetic, "synthetic")):
+        degrees = mst_degrees(batch).ravel()
+        values, counts = np.unique(degrees, return_counts=True)
+        ax.loglog(values, counts / counts.sum(), "o-", label=name)
+    ax.set_xlabel("MST node degree")
+    ax.set_ylabel("share of nodes")
+    ax.set_title("Minimum spanning tree degree distribution")
+    ax.legend()
+    images["mst"] = _fig_to_png(fig)
+    return images

@@ -1,0 +1,219 @@
+"""Scorecards: every fact of the synthetic set next to the reference, with a pass / fail rule."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fingan.engine.checkpoint import atomic_write
+from fingan.errors import DataError
+
+# One line per fact for the report; the README carries the same explanations.
+EXPLANATIONS = {
+    "excess kurtosis": "heavy tails: 0 for a Gaussian, about 8 for daily S&P 500 returns",
+    "skewness": "gain/loss asymmetry: negative when large losses outnumber large gains",
+    "share beyond 3 sd": "share of moves beyond 3 standard deviations (Gaussian: 0.27%)",
+    "hill alpha": "Hill tail index of the k largest losses (left) or gains (right); smaller is heavier",
+    "acf r": "linear autocorrelation of returns: near 0 in liquid markets",
+    "acf |r|": "volatility clustering: large moves follow large moves, slowly decaying",
+    "acf r^2": "volatility clustering measured on squared returns",
+    "decay beta": "power-law decay exponent of ACF(|r|): 0.2 to 0.4 in Cont (2001)",
+    "leverage": "corr(r_t, r_{t+k}^2): negative when falls raise later volatility",
+    "-day": "aggregational Gaussianity: kurtosis of h-day returns falls towards 0 as h grows",
+    "EWMA": "conditional heavy tails: kurtosis left after dividing by an EWMA volatility",
+    "W1": "Wasserstein-1 distance of the t-day return distributions (0: identical)",
+    "DY": "DY metric: summed |log density difference| over histogram bins (0: identical)",
+    "ACF score": "L2 distance between reference ACF and mean synthetic ACF (0: identical)",
+    "leverage score": "L2 distance between the leverage curves (0: identical)",
+    "discriminative": "|accuracy - 0.5| of a classifier telling real from synthetic windows (0: indistinguishable)",
+    "share valid": "share of matrices that are symmetric, unit-diagonal, in [-1, 1] and PSD",
+    "mean coefficient": "mean off-diagonal correlation: shifted positive for stocks",
+    "sd of coefficients": "spread of the off-diagonal correlations",
+    "market eigenvalue": "largest eigenvalue / N: the variance share of the market mode",
+    "Perron-Frobenius": "share of matrices whose first eigenvector has entries of one sign",
+    "cophenetic": "cophenetic correlation of a Ward clustering: hierarchical structure",
+    "MST max degree": "largest degree of the minimum spanning tree: hubs in a scale-free tree",
+    "power-law alpha": "maximum-likelihood power-law exponent of the MST degrees",
+    "MP edge": "eigenvalues above the Marchenko-Pastur noise edge: number of real factors",
+    "MP bulk": "KS distance of the eigenvalue bulk to the Marchenko-Pastur law",
+}
+
+
+def explain(fact: str) -> str:
+    """The one-line explanation of a scorecard row."""
+    for key in sorted(EXPLANATIONS, key=len, reverse=True):
+        if key in fact:
+            return EXPLANATIONS[key]
+    return ""
+
+
+@dataclass
+class Scorecard:
+    """Facts of a synthetic set against a reference.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Columns ``fact, reference, synthetic, score, tolerance, passed`` (``passed`` is
+        None where a row has no threshold), and ``meaning``.
+    kind : {"returns", "correlations"}
+    images : dict of PNG bytes for the report
+    """
+
+    table: pd.DataFrame
+    kind: str
+    images: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """True when every row with a threshold passes."""
+        checked = self.table["passed"].dropna()
+        return bool(checked.astype(bool).all())
+
+    def to_json(self) -> str:
+        rows = self.table.replace({np.nan: None}).to_dict(orient="records")
+        return json.dumps({"kind": self.kind, "passed": self.passed, "rows": rows}, indent=2)
+
+    def to_markdown(self) -> str:
+        from fingan.validation.tables import markdown_table
+
+        rows = [
+            [r.fact, _fmt(r.reference), _fmt(r.synthetic), _fmt(r.score), _fmt(r.tolerance),
+             "" if r.passed is None or pd.isna(r.passed) else ("pass" if r.passed else "FAIL")]
+            for r in self.table.itertuples()
+        ]
+        return markdown_table(["fact", "reference", "synthetic", "score", "tolerance", "result"], rows)
+
+    def to_html(self, path: str | os.PathLike) -> Path:
+        """A self-contained HTML report (table and embedded PNG plots), written atomically."""
+        shown = self.table.copy()
+        for col in ("reference", "synthetic", "score", "tolerance"):
+            shown[col] = shown[col].map(_fmt)
+        shown["passed"] = shown["passed"].map(lambda p: "" if p is None or pd.isna(p) else ("pass" if p else "FAIL"))
+        images = "\n".join(
+            f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
+            f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(name)}</figcaption></figure>'
+            for name, png in self.images.items()
+        )
+        verdict = "every fact within tolerance" if self.passed else "some facts outside tolerance"
+        doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>fingan validation report</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}figure{{display:inline-block;margin:8px}}
+img{{max-width:520px}}</style></head><body>
+<h1>fingan validation report: {html.escape(self.kind)}</h1>
+<p>Result: <b>{verdict}</b>. A fact passes when |synthetic - reference| is within its tolerance.</p>
+{shown.to_html(index=False, escape=True)}
+<h2>Plots</h2>
+{images}
+</body></html>
+"""
+        return atomic_write(path, lambda tmp: Path(tmp).write_text(doc, encoding="utf-8"))
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return f"{value:.4g}"
+
+
+# Facts whose tolerance is absolute and fixed, whatever the reference value.
+FIXED_TOLERANCES = {"share valid": 0.01}
+
+
+def _rows_from_facts(ref: dict[str, float], syn: dict[str, float], rel: float, floor: float) -> list[dict]:
+    rows = []
+    for fact in ref:
+        if fact not in syn:
+            continue
+        score = abs(syn[fact] - ref[fact])
+        tol = FIXED_TOLERANCES.get(fact, max(rel * abs(ref[fact]), floor))
+        rows.append({"fact": fact, "reference": ref[fact], "synthetic": syn[fact], "score": score,
+                     "tolerance": tol, "passed": bool(score <= tol)})
+    return rows
+
+
+def scorecard(
+    synthetic: Any,
+    reference: Any,
+    kind: str = "auto",
+    window: int | None = None,
+    rel_tolerance: float = 0.25,
+    abs_tolerance: float = 0.02,
+    plots: bool = True,
+    seed: int = 0,
+) -> Scorecard:
+    """Compare a synthetic set with a reference, fact by fact.
+
+    Parameters
+    ----------
+    synthetic, reference
+        Returns (T,), (n_paths, T) or a DataFrame with one column per path; or
+        correlation matrices (n, N, N).
+    kind : {"auto", "returns", "correlations"}
+        "auto" picks correlations for 3-D arrays.
+    window : int, optional
+        Correlations only: the window length the matrices were estimated on (for the
+        Marchenko-Pastur facts).
+    rel_tolerance, abs_tolerance
+        A fact passes when |synthetic - reference| <= max(rel_tolerance * |reference|,
+        abs_tolerance); the share of valid matrices must be within 0.01. The Quant GAN distance scores have no threshold except the
+        discriminative score (passes below 0.1).
+    """
+    if kind == "auto":
+        kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
+    if kind == "returns":
+        from fingan.validation import returns as R
+
+        syn, ref = R.as_paths(synthetic), R.as_paths(reference)
+        rows = _rows_from_facts(R.stylized_facts(ref), R.stylized_facts(syn), rel_tolerance, abs_tolerance)
+        for h, w in R.wasserstein_scores(syn, ref).items():
+            rows.append({"fact": f"W1 {h}-day returns", "reference": 0.0, "synthetic": w, "score": w})
+        rows.append({"fact": "DY metric 1-day", "reference": 0.0, "synthetic": R.dy_metric(syn, ref),
+                     "score": R.dy_metric(syn, ref)})
+        for t, name in (("identity", "r"), ("abs", "|r|"), ("square", "r^2")):
+            s = R.acf_score(syn, ref, transform=t)
+            rows.append({"fact": f"ACF score {name}", "reference": 0.0, "synthetic": s, "score": s})
+        s = R.leverage_score(syn, ref)
+        rows.append({"fact": "leverage score", "reference": 0.0, "synthetic": s, "score": s})
+        try:
+            d = R.discriminative_score(syn, ref, seed=seed)
+            rows.append({"fact": "discriminative score", "reference": 0.0, "synthetic": d, "score": d,
+                         "tolerance": 0.1, "passed": bool(d <= 0.1)})
+        except DataError:
+            pass  # too few windows for a classifier: the row is left out
+        images = {}
+        if plots:
+            from fingan.validation.plots import return_plots
+
+            images = return_plots(syn, ref)
+    elif kind == "correlations":
+        from fingan.validation import correlations as C
+
+        syn, ref = C.as_batch(synthetic), C.as_batch(reference)
+        if syn.shape[1] != ref.shape[1]:
+            raise DataError(f"synthetic matrices are {syn.shape[1]}x{syn.shape[1]}, the reference "
+                            f"{ref.shape[1]}x{ref.shape[1]}")
+        rows = _rows_from_facts(C.correlation_facts(ref, window), C.correlation_facts(syn, window),
+                                rel_tolerance, abs_tolerance)
+        for name, d in C.correlation_distances(syn, ref).items():
+            rows.append({"fact": f"W1 {name}", "reference": 0.0, "synthetic": d, "score": d})
+        images = {}
+        if plots:
+            from fingan.validation.plots import correlation_plots
+
+            images = correlation_plots(syn, ref, window)
+    else:
+        raise DataError(f"kind must be 'auto', 'returns' or 'correlations', not {kind!r}")
+    table = pd.DataFrame(rows, columns=["fact", "reference", "synthetic", "score", "tolerance", "passed"])
+    table["passed"] = table["passed"].astype(object).where(table["passed"].notna(), None)
+    table["meaning"] = table["fact"].map(explain)
+    return Scorecard(table, kind, images)
