@@ -81,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("objectives", help="list the registered objectives")
 
+    val = sub.add_parser("validate", help="score synthetic returns or correlation matrices against real data")
+    val.add_argument("synthetic", type=Path,
+                     help="returns as .csv/.parquet (one column per path) or .npy (n_paths, T); matrices as .npy (n, N, N)")
+    val.add_argument("--reference", default="sp500",
+                     help="price source (sp500, sp500-stocks, a price file) or a .npy of reference matrices")
+    val.add_argument("--start")
+    val.add_argument("--end")
+    val.add_argument("--window", type=_positive_int, default=252,
+                     help="window length of the correlation matrices (reference matrices use it too)")
+    val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
+    val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
+
     data = sub.add_parser("data", help="inspect and fetch price data")
     data_sub = data.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
     show = data_sub.add_parser("show", help="summarise a price source")
@@ -180,6 +192,64 @@ def data_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_synthetic(path: Path):
+    import numpy as np
+    import pandas as pd
+
+    from fingan.errors import DataError
+
+    if not path.is_file():
+        raise DataError(f"synthetic data file {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        if suffix == ".csv":
+            return pd.read_csv(path, index_col=0)
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    raise DataError(f"synthetic data must be .csv, .parquet or .npy, not {suffix!r}")
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """``fingan validate``: print the scorecard, write the report."""
+    import numpy as np
+
+    from fingan.data.correlations import rolling_correlations
+    from fingan.data.prices import load_prices
+    from fingan.data.returns import log_returns
+    from fingan.validation.scorecard import scorecard
+
+    for out in (args.report, args.json):
+        if out is not None and out.exists():
+            raise ConfigError(f"{out} already exists; choose another file")
+    synthetic = _read_synthetic(args.synthetic)
+    matrices = np.ndim(synthetic) == 3
+    if str(args.reference).endswith(".npy"):
+        reference = _read_synthetic(Path(args.reference))
+    else:
+        returns = log_returns(load_prices(args.reference, start=args.start, end=args.end, missing="dropna"))
+        if matrices:
+            reference = rolling_correlations(returns, window=args.window, step=max(1, args.window // 12),
+                                             n_assets=np.shape(synthetic)[1], order=True)
+        else:
+            reference = returns
+    card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None)
+    print(card.to_markdown())
+    print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance"))
+    if args.report is not None:
+        card.to_html(args.report)
+        print(f"wrote {args.report}")
+    if args.json is not None:
+        from fingan.engine.checkpoint import atomic_write
+
+        atomic_write(args.json, lambda tmp: Path(tmp).write_text(card.to_json(), encoding="utf-8"))
+        print(f"wrote {args.json}")
+    return 0
+
+
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     parts = []
     if "modes" in summary:
@@ -211,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "data":
             return data_command(args)
+        if args.command == "validate":
+            return validate_command(args)
         if args.command == "train" and args.recipe == "toy":
             summary = train_toy(args)
             _print_summary(summary, args.out)

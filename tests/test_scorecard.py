@@ -1,0 +1,97 @@
+"""Scorecards, the HTML report and `fingan validate`."""
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fingan.data import load_prices, log_returns, rolling_correlations
+from fingan.validation import scorecard
+
+
+@pytest.fixture(scope="module")
+def sp500():
+    return log_returns(load_prices("sp500"))["SP500"]
+
+
+def test_two_halves_of_the_real_series_agree_and_are_indistinguishable(sp500):
+    card = scorecard(sp500.iloc[:2500].to_numpy(), sp500.iloc[2500:].to_numpy(), plots=False)
+    table = card.table.set_index("fact")
+    assert table.loc["acf |r| lag 1", "passed"] and table.loc["leverage lag 1", "passed"]
+    assert table.loc["discriminative score", "synthetic"] < 0.1
+    assert (table["meaning"] != "").all()  # every row is explained
+
+
+def test_gaussian_noise_fails_the_heavy_tail_and_clustering_rows(sp500):
+    noise = np.random.default_rng(0).standard_normal((20, 1000)) * sp500.std()
+    card = scorecard(noise, sp500, plots=False)
+    table = card.table.set_index("fact")
+    assert not card.passed
+    assert not table.loc["excess kurtosis", "passed"] and not table.loc["acf |r| lag 1", "passed"]
+    assert table.loc["share beyond 3 sd", "synthetic"] < table.loc["share beyond 3 sd", "reference"]
+
+
+def test_scorecard_exports_json_markdown_and_a_report_with_every_plot(tmp_path, sp500):
+    noise = pd.DataFrame(np.random.default_rng(1).standard_normal((1000, 10)) * 0.01)
+    card = scorecard(noise, sp500)
+    data = json.loads(card.to_json())
+    assert data["kind"] == "returns" and data["passed"] is False
+    assert {"fact", "reference", "synthetic", "score", "tolerance", "passed"} <= set(data["rows"][0])
+    assert card.to_markdown().startswith("| fact |")
+    path = card.to_html(tmp_path / "report.html")
+    text = path.read_text()
+    images = re.findall(r'<img alt="(\w+)" src="data:image/png;base64,', text)
+    assert set(images) == {"histogram", "qq", "acf", "leverage", "paths"}
+    assert "<table" in text and "excess kurtosis" in text
+
+
+def test_correlation_scorecard_flags_onion_matrices():
+    returns = log_returns(load_prices("sp500-stocks", start="2000-01-01"))
+    real = rolling_correlations(returns, window=252, step=42, n_assets=10, seed=0, order=True)
+    torch.manual_seed(0)
+    chol = torch.distributions.LKJCholesky(10, torch.tensor(1.0, dtype=torch.float64)).sample((100,))
+    card = scorecard((chol @ chol.transpose(1, 2)).numpy(), real, window=252)
+    table = card.table.set_index("fact")
+    assert table.loc["share valid", "passed"]
+    assert not table.loc["Perron-Frobenius share", "passed"] and not table.loc["market eigenvalue share", "passed"]
+    assert set(card.images) == {"heatmaps", "spectrum", "coefficients", "mst"}
+    same = scorecard(real[:50], real[50:], window=252, plots=False).table.set_index("fact")
+    assert same.loc["Perron-Frobenius share", "passed"] and same.loc["market eigenvalue share", "passed"]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "fingan.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_validate_command_prints_the_table_and_writes_report_and_json(tmp_path):
+    paths = pd.DataFrame(np.random.default_rng(2).standard_t(4, size=(1000, 8)) * 0.008,
+                         columns=[f"path{i}" for i in range(8)])
+    paths.to_csv(tmp_path / "synthetic.csv")
+    result = run_cli("validate", str(tmp_path / "synthetic.csv"), "--reference", "sp500",
+                     "--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "| excess kurtosis |" in result.stdout and "result:" in result.stdout
+    assert (tmp_path / "r.html").stat().st_size > 10_000
+    assert json.loads((tmp_path / "r.json").read_text())["kind"] == "returns"
+    again = run_cli("validate", str(tmp_path / "synthetic.csv"), "--report", str(tmp_path / "r.html"))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_validate_command_reads_matrices_from_npy(tmp_path):
+    torch.manual_seed(0)
+    chol = torch.distributions.LKJCholesky(8, torch.tensor(1.0, dtype=torch.float64)).sample((40,))
+    np.save(tmp_path / "m.npy", (chol @ chol.transpose(1, 2)).numpy())
+    result = run_cli("validate", str(tmp_path / "m.npy"), "--reference", "sp500-stocks", "--window", "126")
+    assert result.returncode == 0, result.stderr
+    assert "Perron-Frobenius share" in result.stdout
+
+
+def test_validate_command_errors_are_one_line(tmp_path):
+    result = run_cli("validate", str(tmp_path / "missing.csv"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
