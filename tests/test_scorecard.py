@@ -25,6 +25,8 @@ def test_two_halves_of_the_real_series_agree_and_are_indistinguishable(sp500):
     assert table.loc["acf |r| lag 1", "passed"] and table.loc["leverage lag 1", "passed"]
     assert table.loc["discriminative score", "synthetic"] < 0.1
     assert (table["meaning"] != "").all()  # every row is explained
+    assert table.loc["excess kurtosis 5-day", "meaning"].startswith("aggregational")
+    assert table.loc["W1 5-day returns", "meaning"].startswith("Wasserstein")
 
 
 def test_gaussian_noise_fails_the_heavy_tail_and_clustering_rows(sp500):

@@ -16,43 +16,41 @@ import pandas as pd
 from fingan.engine.checkpoint import atomic_write
 from fingan.errors import DataError
 
-# One line per fact for the report; the README carries the same explanations.
-EXPLANATIONS = {
-    "excess kurtosis": "heavy tails: 0 for a Gaussian, about 8 for daily S&P 500 returns",
-    "skewness": "gain/loss asymmetry: negative when large losses outnumber large gains",
-    "share beyond 3 sd": "share of moves beyond 3 standard deviations (Gaussian: 0.27%)",
-    "hill alpha": "Hill tail index of the k largest losses (left) or gains (right); smaller is heavier",
-    "acf r": "linear autocorrelation of returns: near 0 in liquid markets",
-    "acf |r|": "volatility clustering: large moves follow large moves, slowly decaying",
-    "acf r^2": "volatility clustering measured on squared returns",
-    "decay beta": "power-law decay exponent of ACF(|r|): 0.2 to 0.4 in Cont (2001)",
-    "leverage": "corr(r_t, r_{t+k}^2): negative when falls raise later volatility",
-    "-day": "aggregational Gaussianity: kurtosis of h-day returns falls towards 0 as h grows",
-    "EWMA": "conditional heavy tails: kurtosis left after dividing by an EWMA volatility",
-    "W1": "Wasserstein-1 distance of the t-day return distributions (0: identical)",
-    "DY": "DY metric: summed |log density difference| over histogram bins (0: identical)",
-    "ACF score": "L2 distance between reference ACF and mean synthetic ACF (0: identical)",
-    "leverage score": "L2 distance between the leverage curves (0: identical)",
-    "discriminative": "|accuracy - 0.5| of a classifier telling real from synthetic windows (0: indistinguishable)",
-    "share valid": "share of matrices that are symmetric, unit-diagonal, in [-1, 1] and PSD",
-    "mean coefficient": "mean off-diagonal correlation: shifted positive for stocks",
-    "sd of coefficients": "spread of the off-diagonal correlations",
-    "market eigenvalue": "largest eigenvalue / N: the variance share of the market mode",
-    "Perron-Frobenius": "share of matrices whose first eigenvector has entries of one sign",
-    "cophenetic": "cophenetic correlation of a Ward clustering: hierarchical structure",
-    "MST max degree": "largest degree of the minimum spanning tree: hubs in a scale-free tree",
-    "power-law alpha": "maximum-likelihood power-law exponent of the MST degrees",
-    "MP edge": "eigenvalues above the Marchenko-Pastur noise edge: number of real factors",
-    "MP bulk": "KS distance of the eigenvalue bulk to the Marchenko-Pastur law",
-}
+# One line per fact for the report, matched by the first key the fact's name contains
+# (most specific first); the README carries the same explanations.
+EXPLANATIONS: list[tuple[str, str]] = [
+    ("W1 ", "Wasserstein-1 distance between the synthetic and reference distributions (0: identical)"),
+    ("DY", "DY metric: summed |log density difference| over histogram bins (0: identical)"),
+    ("ACF score", "L2 distance between reference ACF and mean synthetic ACF (0: identical)"),
+    ("leverage score", "L2 distance between the leverage curves (0: identical)"),
+    ("discriminative", "|accuracy - 0.5| of a classifier telling real from synthetic windows (0: indistinguishable)"),
+    ("EWMA", "conditional heavy tails: kurtosis left after dividing by an EWMA volatility"),
+    ("-day", "aggregational Gaussianity: kurtosis of h-day returns falls towards 0 as h grows"),
+    ("decay beta", "power-law decay exponent of ACF(|r|): 0.2 to 0.4 in Cont (2001)"),
+    ("hill alpha", "Hill tail index of the largest losses (left) or gains (right); smaller is heavier"),
+    ("acf r^2", "volatility clustering measured on squared returns"),
+    ("acf |r|", "volatility clustering: large moves follow large moves, slowly decaying"),
+    ("acf r", "linear autocorrelation of returns: near 0 in liquid markets"),
+    ("leverage", "corr(r_t, r_{t+k}^2): negative when falls raise later volatility"),
+    ("excess kurtosis", "heavy tails: 0 for a Gaussian, about 8 for daily S&P 500 returns"),
+    ("skewness", "gain/loss asymmetry: negative when large losses outnumber large gains"),
+    ("share beyond", "share of moves beyond 3 standard deviations (Gaussian: 0.27%)"),
+    ("share valid", "share of matrices that are symmetric, unit-diagonal, in [-1, 1] and PSD"),
+    ("mean coefficient", "mean off-diagonal correlation: shifted positive for stocks"),
+    ("sd of coefficients", "spread of the off-diagonal correlations"),
+    ("market eigenvalue", "largest eigenvalue / N: the variance share of the market mode"),
+    ("Perron-Frobenius", "share of matrices whose first eigenvector has entries of one sign"),
+    ("cophenetic", "cophenetic correlation of a Ward clustering: hierarchical structure"),
+    ("MST max degree", "largest degree of the minimum spanning tree: hubs in a scale-free tree"),
+    ("power-law alpha", "maximum-likelihood power-law exponent of the MST degrees"),
+    ("MP edge", "eigenvalues above the Marchenko-Pastur noise edge: number of real factors"),
+    ("MP bulk", "KS distance of the eigenvalue bulk to the Marchenko-Pastur law"),
+]
 
 
 def explain(fact: str) -> str:
     """The one-line explanation of a scorecard row."""
-    for key in sorted(EXPLANATIONS, key=len, reverse=True):
-        if key in fact:
-            return EXPLANATIONS[key]
-    return ""
+    return next((text for key, text in EXPLANATIONS if key in fact), "")
 
 
 @dataclass
@@ -106,9 +104,9 @@ class Scorecard:
         verdict = "every fact within tolerance" if self.passed else "some facts outside tolerance"
         doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>fingan validation report</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
+<style>body{{font-family:sans-serif;max-width:1300px;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}figure{{display:inline-block;margin:8px}}
-img{{max-width:520px}}</style></head><body>
+img{{max-width:100%}}</style></head><body>
 <h1>fingan validation report: {html.escape(self.kind)}</h1>
 <p>Result: <b>{verdict}</b>. A fact passes when |synthetic - reference| is within its tolerance.</p>
 {shown.to_html(index=False, escape=True)}
