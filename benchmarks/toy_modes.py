@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -59,8 +60,13 @@ def main() -> None:
     args = parser.parse_args()
 
     jobs = [(v, d, s, args.steps) for d in args.datasets for v in args.variants for s in range(args.seeds)]
+    results = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(run_one, jobs))
+        for done, result in enumerate(pool.map(run_one, jobs), start=1):
+            results.append(result)
+            print(f"[{done}/{len(jobs)}] {result['dataset']} {result['variant']} seed {result['seed']}: "
+                  f"{result['modes']} modes, {100 * result['high_quality']:.1f}% high quality, "
+                  f"{result['seconds']:.0f} s", file=sys.stderr, flush=True)
 
     rows = []
     for variant in args.variants:
