@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=10, help="Monte Carlo repetitions B")
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--m", type=int, default=10_000)
-    parser.add_argument("--objective", default="wgan-gp")
+    parser.add_argument("--objective", default="ns")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", type=Path)
