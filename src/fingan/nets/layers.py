@@ -37,9 +37,9 @@ class MinibatchDiscrimination(nn.Module):
         return self.projection.shape[0] + self.n_kernels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        m = (x @ self.projection).view(-1, self.n_kernels, self.kernel_dim)
-        l1 = (m.unsqueeze(0) - m.unsqueeze(1)).abs().sum(dim=-1)  # (n, n, B)
-        closeness = torch.exp(-l1).sum(dim=1) - 1.0  # drop each sample's match with itself
+        m = (x @ self.projection).view(-1, self.n_kernels, self.kernel_dim).transpose(0, 1)  # (B, n, C)
+        l1 = torch.cdist(m, m, p=1.0)  # (B, n, n), without materialising the (n, n, B, C) differences
+        closeness = (torch.exp(-l1).sum(dim=2) - 1.0).T  # drop each sample's match with itself
         return torch.cat([x, closeness], dim=1)
 
 
