@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from arch import arch_model
+from arch.univariate import GARCH, Normal, ZeroMean
 from scipy import stats
 from statsmodels.tsa.stattools import acf as statsmodels_acf
 
@@ -40,8 +40,8 @@ def gaussian():
 @pytest.fixture(scope="module")
 def garch():
     """Symmetric GARCH(1,1) with normal innovations, simulated with arch."""
-    model = arch_model(None, mean="Zero", vol="GARCH", p=1, q=1, dist="normal")
-    sim = model.simulate([0.02, 0.09, 0.89], nobs=5000, burn=500, x=None)
+    model = ZeroMean(volatility=GARCH(p=1, q=1), distribution=Normal(seed=np.random.default_rng(0)))
+    sim = model.simulate([0.02, 0.09, 0.89], nobs=5000, burn=500)
     return sim["data"].to_numpy() / 100
 
 
