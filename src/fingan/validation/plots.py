@@ -47,7 +47,7 @@ def plot_toy_samples(
         if modes is not None:
             ax.scatter(modes[:, 0], modes[:, 1], marker="x", c="k", s=30, label="modes")
         ax.set_aspect("equal")
-    ax.legend(loc="upper right", markerscale=4)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=4)
     ax.set_title(title)
     return save_figure(fig, path)
 
