@@ -79,10 +79,14 @@ def rolling_correlations(
     return order_by_clustering(corr) if order else corr
 
 
+def correlation_distance(corr: np.ndarray) -> np.ndarray:
+    """The metric d = sqrt(2 (1 - rho)) between assets (Mantegna 1999), as a square matrix."""
+    return np.sqrt(np.clip(2.0 * (1.0 - corr), 0.0, None))
+
+
 def clustering_order(corr: np.ndarray) -> np.ndarray:
     """Leaf order of Ward linkage on d = sqrt(2 (1 - rho)), with optimal leaf ordering (SciPy)."""
-    dist = np.sqrt(np.clip(2.0 * (1.0 - corr), 0.0, None))
-    condensed = squareform(dist, checks=False)
+    condensed = squareform(correlation_distance(corr), checks=False)
     link = hierarchy.linkage(condensed, method="ward")
     return hierarchy.leaves_list(hierarchy.optimal_leaf_ordering(link, condensed))
 

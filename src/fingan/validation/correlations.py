@@ -13,6 +13,7 @@ from scipy.cluster import hierarchy
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import squareform
 
+from fingan.data.correlations import correlation_distance
 from fingan.errors import DataError
 
 
@@ -125,7 +126,7 @@ def perron_frobenius(corr: Any) -> np.ndarray:
 
 
 def _distance(c: np.ndarray) -> np.ndarray:
-    return squareform(np.sqrt(np.clip(2.0 * (1.0 - c), 0.0, None)), checks=False)
+    return squareform(correlation_distance(c), checks=False)
 
 
 def cophenetic_correlation(corr: Any, method: str = "ward") -> np.ndarray:
@@ -144,7 +145,7 @@ def mst_degrees(corr: Any) -> np.ndarray:
     """Node degrees of the minimum spanning tree on d = sqrt(2 (1 - rho)), shape (n, N)."""
     out = []
     for c in as_batch(corr):
-        d = np.sqrt(np.clip(2.0 * (1.0 - c), 0.0, None))
+        d = correlation_distance(c)
         np.fill_diagonal(d, 0.0)
         tree = minimum_spanning_tree(d + 1e-12 * (d == 0) * (1 - np.eye(len(d)))).toarray()
         adj = (tree + tree.T) > 0
