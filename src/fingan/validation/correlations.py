@@ -172,6 +172,7 @@ def correlation_facts(corr: Any, window: int | None = None) -> dict[str, float]:
     c = as_batch(corr)
     v = validity(c)
     coeffs = offdiagonal(c)
+    degrees = mst_degrees(c)
     facts = {
         "share valid": float(v["valid"].mean()),
         "mean coefficient": float(coeffs.mean()),
@@ -179,8 +180,8 @@ def correlation_facts(corr: Any, window: int | None = None) -> dict[str, float]:
         "market eigenvalue share": float(market_share(c).mean()),
         "Perron-Frobenius share": float(perron_frobenius(c).mean()),
         "cophenetic correlation": float(cophenetic_correlation(c).mean()),
-        "MST max degree": float(mst_degrees(c).max(axis=1).mean()),
-        "MST degree power-law alpha": power_law_alpha(mst_degrees(c)),
+        "MST max degree": float(degrees.max(axis=1).mean()),
+        "MST degree power-law alpha": power_law_alpha(degrees),
     }
     if window is not None:
         facts["eigenvalues above MP edge"] = float(eigenvalues_above_mp(c, window).mean())

@@ -175,8 +175,8 @@ def scorecard(
         rows = _rows_from_facts(R.stylized_facts(ref), R.stylized_facts(syn), rel_tolerance, abs_tolerance)
         for h, w in R.wasserstein_scores(syn, ref).items():
             rows.append({"fact": f"W1 {h}-day returns", "reference": 0.0, "synthetic": w, "score": w})
-        rows.append({"fact": "DY metric 1-day", "reference": 0.0, "synthetic": R.dy_metric(syn, ref),
-                     "score": R.dy_metric(syn, ref)})
+        dy = R.dy_metric(syn, ref)
+        rows.append({"fact": "DY metric 1-day", "reference": 0.0, "synthetic": dy, "score": dy})
         for t, name in (("identity", "r"), ("abs", "|r|"), ("square", "r^2")):
             s = R.acf_score(syn, ref, transform=t)
             rows.append({"fact": f"ACF score {name}", "reference": 0.0, "synthetic": s, "score": s})
