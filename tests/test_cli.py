@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from fingan.cli import main
@@ -74,15 +75,68 @@ def test_objectives_lists_every_registered_name(capsys):
         assert name in printed
 
 
-def test_demo_is_idempotent(tmp_path, capsys):
+def test_demo_trains_samples_validates_and_is_idempotent(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--steps", "20", "--no-progress"]) == 0
+    args = ["demo", "--out", str(out), "--steps", "20", "--paths", "60", "--no-progress"]
+    assert main(args) == 0
     first = capsys.readouterr().out
-    checkpoint = (out / "checkpoint.pt").read_bytes()
-    assert main(["demo", "--out", str(out), "--steps", "20", "--no-progress"]) == 0
-    assert capsys.readouterr().out == first  # the finished run is resumed, not retrained
-    assert (out / "checkpoint.pt").read_bytes() == checkpoint
-    assert "ring8" in first and "modes" in first
+    assert "training a Quant GAN" in first and "one-year scenarios" in first
+    for name in ("report.html", "scenarios.parquet", "scorecard.md", "model.pt"):
+        assert (out / name).is_file() and str(out / name) in first
+    scenarios = pd.read_parquet(out / "scenarios.parquet")
+    assert scenarios.shape == (252, 60) and scenarios.index[0] == pd.Timestamp("2017-01-02")
+    report = (out / "report.html").read_text()
+    assert "excess kurtosis" in report and report.count("<img") >= 4
+    assert main(args) == 0  # reuses the model; same seeded scenarios and scorecard
+    second = capsys.readouterr().out
+    assert second.startswith("reusing the trained model") and second.splitlines()[1:] == first.splitlines()[1:]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "scenarios.parquet"), scenarios)
+
+
+def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, capsys):
+    run = tmp_path / "q"
+    assert main(["train", "quantgan", "--data", "sp500", "--start", "2005-01-01", "--train-end", "2012-12-31",
+                 "--valid-end", "2013-12-31", "--out", str(run), "--steps", "40", "--hidden", "8",
+                 "--dilations", "1,2,4", "--window", "32", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "receptive field 15" in printed and "chosen on validation" in printed
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["best_step"] in [s["step"] for s in summary["selection"]]
+    scenarios = tmp_path / "s.parquet"
+    assert main(["sample", str(run), "--n", "30", "--length", "300", "--out", str(scenarios)]) == 0
+    frame = pd.read_parquet(scenarios)
+    assert frame.shape == (300, 30) and frame.index[0] == pd.Timestamp("2014-01-01")
+    prices = tmp_path / "p.csv"
+    assert main(["sample", str(run / "model.pt"), "--n", "3", "--prices", "--start-price", "100",
+                 "--out", str(prices)]) == 0
+    assert (pd.read_csv(prices, index_col=0) > 0).all().all()
+    capsys.readouterr()
+    report = tmp_path / "report.html"
+    assert main(["validate", str(scenarios), "--reference", "sp500", "--report", str(report)]) == 0
+    assert "acf |r| lag 1" in capsys.readouterr().out and report.is_file()
+
+
+def test_sample_refuses_to_overwrite_and_explains_bad_models(tmp_path):
+    existing = tmp_path / "s.csv"
+    existing.write_text("keep me")
+    result = run_cli("sample", str(tmp_path), "--out", str(existing))
+    assert result.returncode == 1 and "already exists" in result.stderr and existing.read_text() == "keep me"
+    result = run_cli("sample", str(tmp_path / "nothing"), "--out", str(tmp_path / "new.csv"))
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1 and "no checkpoint" in result.stderr
+
+
+def test_bench_returns_writes_every_model_and_score(tmp_path, monkeypatch, capsys):
+    from fingan import bench
+
+    monkeypatch.setitem(bench.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 20,
+                                               "batch_size": 16, "n_paths": 8})
+    out = tmp_path / "returns.md"
+    assert main(["bench", "returns", "--mode", "small", "--out", str(out), "--no-progress"]) == 0
+    text = out.read_text()
+    for name in ("Quant GAN", "GARCH(1,1) normal", "GARCH(1,1) t", "GJR-GARCH(1,1) t", "stationary bootstrap",
+                 "TCN (paper)", "EMD 100-day", "ACF score |r|", "leverage score", "DY 1-day", "fit s", "excess kurtosis"):
+        assert name in text
+    assert "Command: `python benchmarks/returns.py --mode small" in text
 
 
 def test_data_show_prints_range_tickers_missing_and_statistics(capsys):

@@ -11,11 +11,9 @@ from typing import Any
 
 from fingan.errors import ConfigError, FinganError
 
-# The best toy variant of benchmarks/toy_modes.py, until the returns recipe becomes the demo.
-DEMO_SETTINGS: dict[str, Any] = {
-    "dataset": "ring8", "objective": "ns", "pack": 4, "steps": 10_000, "batch_size": 256,
-    "lr_g": 1e-3, "lr_d": 1e-3, "ema_decay": 0.999,
-}
+# The main job: the benchmark's small Quant GAN on the bundled S&P 500 (minutes on a laptop CPU).
+DEMO_SPLIT = {"train_end": "2014-12-31", "valid_end": "2016-12-31"}
+DEMO_SCENARIOS = {"n_paths": 1000, "length": 252}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +63,43 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 
+def _int_tuple(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("quantgan", help="train a Quant GAN on log returns")
+    p.add_argument("--data", default="sp500", help="sp500, sp500-stocks, a .csv/.parquet price file, or yahoo:AAPL,MSFT")
+    p.add_argument("--tickers", help="comma-separated columns of --data to use (several: a multi-asset model)")
+    p.add_argument("--start")
+    p.add_argument("--end")
+    p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
+    p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--config", type=Path, help="a QuantGANConfig as TOML or JSON (flags given override it)")
+    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--objective", metavar="NAME")
+    p.add_argument("--hidden", type=_positive_int)
+    p.add_argument("--dilations", type=_int_tuple, help="e.g. 1,2,4,8,16,32")
+    p.add_argument("--window", type=_positive_int)
+    p.add_argument("--noise-dim", type=_positive_int)
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--n-critic", type=_positive_int)
+    p.add_argument("--lr-g", type=_positive_float)
+    p.add_argument("--lr-d", type=_positive_float)
+    p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fingan", description="Synthetic financial data with GANs.")
     parser.add_argument("--version", action="version", version=_version())
@@ -73,11 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model")
     train_sub = train.add_subparsers(dest="recipe", required=True, parser_class=_Parser, metavar="RECIPE")
     _add_toy_parser(train_sub)
+    _add_quantgan_parser(train_sub)
 
-    demo = sub.add_parser("demo", help="the demo job on bundled data (ring of 8 Gaussians for now)")
+    sample = sub.add_parser("sample", help="draw scenarios from a trained model")
+    sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
+    sample.add_argument("--n", type=_positive_int, default=1000, help="number of paths (or points)")
+    sample.add_argument("--length", type=_positive_int, default=252, help="business days per path")
+    sample.add_argument("--out", type=Path, required=True,
+                        help=".csv or .parquet (return models), .npy (toy models); never overwritten")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--regime", help="conditional Quant GAN: calm, normal or stressed")
+    sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
+    sample.add_argument("--start-price", type=_positive_float, default=1.0)
+    sample.add_argument("--device", default="auto")
+
+    demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"))
-    demo.add_argument("--steps", type=_positive_int, default=DEMO_SETTINGS["steps"])
+    demo.add_argument("--steps", type=_positive_int, help="generator steps (default: the small benchmark's)")
+    demo.add_argument("--paths", type=_positive_int, default=DEMO_SCENARIOS["n_paths"])
+    demo.add_argument("--device", default="auto")
     demo.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+
+    bench = sub.add_parser("bench", help="run a benchmark")
+    bench_sub = bench.add_subparsers(dest="benchmark", required=True, parser_class=_Parser, metavar="NAME")
+    bench_returns = bench_sub.add_parser("returns", help="Quant GAN vs GARCH and bootstrap on the S&P 500")
+    bench_returns.add_argument("--mode", choices=["small", "full"], default="small",
+                               help="small: minutes on a CPU; full: the paper's network, for a GPU")
+    bench_returns.add_argument("--paths", type=_positive_int, help="paths per model (default by mode)")
+    bench_returns.add_argument("--seed", type=int, default=0)
+    bench_returns.add_argument("--device", default="auto")
+    bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
+    bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
     sub.add_parser("objectives", help="list the registered objectives")
 
@@ -250,6 +311,191 @@ def validate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _returns_for(args: argparse.Namespace):
+    from fingan.data.prices import load_prices
+    from fingan.data.returns import log_returns
+
+    tickers = None if not getattr(args, "tickers", None) else [t for t in args.tickers.split(",") if t]
+    return log_returns(load_prices(args.data, start=args.start, end=args.end, tickers=tickers, missing="dropna"))
+
+
+def _split(returns, train_end: str | None, valid_end: str | None):
+    from fingan.models.paths import split_periods
+
+    if valid_end is not None and train_end is None:
+        raise ConfigError("--valid-end needs --train-end")
+    if train_end is None:
+        return returns, None
+    train, valid, _ = split_periods(returns, train_end, valid_end)
+    return train, (valid if len(valid) else None)
+
+
+def train_quantgan(args: argparse.Namespace) -> int:
+    """``fingan train quantgan``: fit, save ``model.pt`` and a summary in ``--out``."""
+    from fingan.config import load_config
+    from fingan.models.quantgan import QuantGAN, QuantGANConfig
+
+    config = load_config(QuantGANConfig, args.config) if args.config is not None else None
+    flags = {"steps": args.steps, "objective": args.objective, "hidden": args.hidden, "dilations": args.dilations,
+             "window": args.window, "noise_dim": args.noise_dim, "batch_size": args.batch_size,
+             "n_critic": args.n_critic, "lr_g": args.lr_g, "lr_d": args.lr_d, "seed": args.seed}
+    options = {k: v for k, v in flags.items() if v is not None}
+    if args.conditional:
+        options["conditional"] = True
+    model = QuantGAN(config, device=args.device, progress=args.progress, **options)
+    train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
+    _refuse_existing(args.out / "model.pt", "--out")
+    model.fit(train, valid, out_dir=args.out, resume=args.resume)
+    model.save(args.out / "model.pt")
+    summary = {"data": str(args.data), "assets": model.columns_, "train": [str(train.index[0].date()),
+               str(train.index[-1].date())], "receptive_field": model.config.receptive_field,
+               "steps": model.config.trainer.steps, "best_step": model.best_step_, "selection": model.selection_}
+    _write_text(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    print(f"trained a Quant GAN on {', '.join(model.columns_)} ({len(train)} days to {train.index[-1].date()}), "
+          f"receptive field {model.config.receptive_field}"
+          + ("" if model.best_step_ is None else f", checkpoint of step {model.best_step_} chosen on validation"))
+    print(f"wrote {args.out / 'model.pt'}, {args.out / 'metrics.jsonl'}, {args.out / 'summary.json'}")
+    return 0
+
+
+def _refuse_existing(path: Path, flag: str) -> None:
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another {flag}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    from fingan.engine.checkpoint import atomic_write
+
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_paths(frame, path: Path) -> Path:
+    """Write sampled paths as CSV or Parquet (column names flattened to strings), atomically."""
+    from fingan.engine.checkpoint import atomic_write
+
+    out = frame.copy()
+    out.columns = ["/".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in out.columns]
+    if path.suffix == ".csv":
+        return atomic_write(path, lambda tmp: out.to_csv(tmp))
+    if path.suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv") from None
+        return atomic_write(path, lambda tmp: out.to_parquet(tmp))
+    raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
+
+
+def sample_command(args: argparse.Namespace) -> int:
+    """``fingan sample``: draw scenarios from a saved model."""
+    import numpy as np
+
+    from fingan.models import load_model
+    from fingan.models.paths import PathModel
+
+    _refuse_existing(args.out, "--out")
+    model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
+    if isinstance(model, PathModel):
+        options = {} if args.regime is None else {"regime": args.regime}
+        if args.prices:
+            frame = model.sample_prices(args.n, args.length, start_price=args.start_price, seed=args.seed, **options)
+        else:
+            frame = model.sample(args.n, args.length, seed=args.seed, **options)
+        write_paths(frame, args.out)
+        kind = "price" if args.prices else "return"
+        print(f"wrote {args.n} {kind} paths of {args.length} days "
+              f"({frame.index[0].date()} to {frame.index[-1].date()}) to {args.out}")
+        return 0
+    if args.out.suffix != ".npy":
+        raise ConfigError(f"a {type(model).__name__} samples points: --out must end in .npy")
+    from fingan.engine.checkpoint import atomic_write
+
+    points = model.sample(args.n, seed=args.seed)
+    atomic_write(args.out, lambda tmp: np.save(tmp, points))
+    print(f"wrote {args.n} points to {args.out}")
+    return 0
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """The main job: train (or reuse) a small Quant GAN, sample scenarios, validate, write a report.
+
+    Idempotent: a finished model in ``--out`` is reused, an interrupted run resumes, and
+    the scenarios and report (seeded) come out the same.
+    """
+    import importlib.util
+
+    from fingan.bench import MODES
+    from fingan.data.prices import load_prices
+    from fingan.data.returns import log_returns
+    from fingan.models.paths import split_periods
+    from fingan.models.quantgan import QuantGAN
+    from fingan.validation.scorecard import scorecard
+
+    out: Path = args.out
+    returns = log_returns(load_prices("sp500"))
+    train, valid, _ = split_periods(returns, **DEMO_SPLIT)
+    model_path = out / "model.pt"
+    if model_path.exists():
+        model = QuantGAN.load(model_path, device=args.device)
+        print(f"reusing the trained model {model_path}")
+    else:
+        settings = {k: v for k, v in MODES["small"].items() if k != "n_paths"}
+        if args.steps is not None:
+            settings["steps"] = args.steps
+        model = QuantGAN(device=args.device, progress=args.progress, **settings)
+        print(f"training a Quant GAN (receptive field {model.config.receptive_field}, "
+              f"{model.config.trainer.steps} steps) on S&P 500 returns {train.index[0].date()} to "
+              f"{train.index[-1].date()}; checkpoint chosen on {valid.index[0].date()} to {valid.index[-1].date()}",
+              flush=True)
+        model.fit(train, valid, out_dir=out / "run", resume=True)
+        model.save(model_path)
+    scenarios = model.sample(args.paths, DEMO_SCENARIOS["length"], seed=0)
+    fmt = ".parquet" if importlib.util.find_spec("pyarrow") else ".csv"
+    scenario_path = write_paths(scenarios, out / f"scenarios{fmt}")
+    card = scorecard(scenarios, returns)
+    report = card.to_html(out / "report.html")
+    _write_text(out / "scorecard.md", card.to_markdown() + "\n")
+    rows = card.table.set_index("fact")
+    shown = ["excess kurtosis", "acf |r| lag 1", "leverage lag 1", "W1 1-day returns", "discriminative score"]
+    print(f"{args.paths} one-year scenarios vs real S&P 500 returns {returns.index[0].date()} to "
+          f"{returns.index[-1].date()}:")
+    for fact in shown:
+        if fact in rows.index:
+            r = rows.loc[fact]
+            print(f"  {fact:22s} real {r.reference:8.4f}   synthetic {r.synthetic:8.4f}")
+    passed = int(card.table["passed"].dropna().astype(bool).sum())
+    print(f"  {passed} of {int(card.table['passed'].notna().sum())} facts within tolerance (see the report)")
+    print(f"wrote {report}, {scenario_path}, {out / 'scorecard.md'}, {model_path}")
+    return 0
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    """``fingan bench returns``."""
+    from fingan.bench import benchmark_markdown, returns_benchmark
+    from fingan.validation.tables import machine_description, publish
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = returns_benchmark(args.mode, n_paths=args.paths, seed=args.seed, device=args.device,
+                               progress=args.progress, log=log)
+    q = result["extra"]["quantgan"]
+    periods = result["periods"]
+    note = (
+        f"\nS&P 500 log returns (bundled, arch.data): train {periods['train'][0]} to {periods['train'][1]} "
+        f"({periods['train'][2]} days), validation to {periods['validation'][1]} ({periods['validation'][2]}), "
+        f"test to {periods['test'][1]} ({periods['test'][2]}). {result['n_paths']} paths per model, each as long "
+        f"as the period compared with; ACF scores over lags 1-250, leverage over lags 1-20. Quant GAN "
+        f"({args.mode} mode, receptive field {q['receptive_field']}) checkpoint of step {q['best_step']} chosen "
+        f"on the validation period; {q['steps_per_second']:.2f} generator steps/s including validation scoring, "
+        f"on {q['device']}. Machine: {machine_description()}. Command: "
+        f"`python benchmarks/returns.py --mode {args.mode}{'' if args.paths is None else f' --paths {args.paths}'}"
+        f" --seed {args.seed}`."
+    )
+    publish(benchmark_markdown(result), note, args.out)
+    return 0
+
+
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     parts = []
     if "modes" in summary:
@@ -274,11 +520,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{name:12s} {doc}")
             return 0
         if args.command == "demo":
-            demo_args = _parser_defaults_for_toy()
-            demo_args.update(DEMO_SETTINGS, steps=args.steps, out=args.out, resume=True, progress=args.progress)
-            summary = train_toy(argparse.Namespace(**demo_args))
-            _print_summary(summary, args.out)
-            return 0
+            return demo_command(args)
+        if args.command == "sample":
+            return sample_command(args)
+        if args.command == "bench":
+            return bench_command(args)
+        if args.command == "train" and args.recipe == "quantgan":
+            return train_quantgan(args)
         if args.command == "data":
             return data_command(args)
         if args.command == "validate":
@@ -294,12 +542,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("fingan: interrupted", file=sys.stderr)
         return 130
-
-
-def _parser_defaults_for_toy() -> dict[str, Any]:
-    parser = build_parser()
-    ns = parser.parse_args(["train", "toy", "--out", "."])
-    return {k: v for k, v in vars(ns).items() if k not in ("command", "recipe")}
 
 
 if __name__ == "__main__":

@@ -170,7 +170,8 @@ class Trainer:
     out_dir : path, optional
         Folder for ``checkpoint.pt`` and ``metrics.jsonl``. Without it nothing is written.
     callbacks : sequence of callables
-        Each is called with the trainer and the logged record every ``log_every`` steps.
+        Each is called with the trainer and the record every ``log_every`` steps, before
+        the record is logged (it may add fields, e.g. a validation score).
 
     Notes
     -----
@@ -250,8 +251,11 @@ class Trainer:
         idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng).to(self.device)
         return data[idx], None if labels is None else labels[idx]
 
-    def _noise(self, n: int, rng: torch.Generator | None = None) -> torch.Tensor:
-        return torch.randn((n, *self.latent_shape), generator=rng or self.noise_rng, device=self.device)
+    def _noise(
+        self, n: int, rng: torch.Generator | None = None, shape: Sequence[int] | None = None
+    ) -> torch.Tensor:
+        shape = self.latent_shape if shape is None else tuple(shape)
+        return torch.randn((n, *shape), generator=rng or self.noise_rng, device=self.device)
 
     def _generate(self, z: torch.Tensor, y: torch.Tensor | None, module: nn.Module | None = None) -> torch.Tensor:
         g = module or self.generator
@@ -371,12 +375,12 @@ class Trainer:
                     sums.zero_()
                     counted = 0
                     check_finite(record, ckpt)
+                    for callback in self.callbacks:  # a callback may add fields to the record
+                        callback(self, record)
                     self.history.append(record)
                     bar.show(record)
                     if log is not None:
                         log(record)
-                    for callback in self.callbacks:
-                        callback(self, record)
                 if checkpoint_due:
                     save_checkpoint(self.state_dict(), ckpt)
         finally:
@@ -404,10 +408,13 @@ class Trainer:
         labels: torch.Tensor | None = None,
         seed: int | None = None,
         use_ema: bool = True,
+        latent_shape: Sequence[int] | None = None,
     ) -> torch.Tensor:
         """Draw ``n`` samples (on the CPU) from the trained generator.
 
         ``seed`` makes the draw reproducible; the EMA weights are used when kept.
+        ``latent_shape`` overrides the noise shape of training, e.g. a longer time axis
+        for a convolutional generator.
         """
         module = self.ema.module if (use_ema and self.ema is not None) else self.generator
         rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
@@ -416,7 +423,7 @@ class Trainer:
         try:
             y = None if labels is None else torch.as_tensor(labels).long().to(self.device)
             with autocast(self.device, self.bf16):
-                out = self._generate(self._noise(n, rng), y, module)
+                out = self._generate(self._noise(n, rng, latent_shape), y, module)
         finally:
             module.train(was_training)
         return out.float().cpu()
@@ -466,8 +473,9 @@ class Trainer:
             self.hist_g.load_state_dict(state["hist_g"])
         if self.hist_d is not None and "hist_d" in state:
             self.hist_d.load_state_dict(state["hist_d"])
-        self.data_rng.set_state(state["rng"]["data"])
+        # generator states are CPU byte tensors, even when map_location moved them to the GPU
+        self.data_rng.set_state(state["rng"]["data"].cpu())
         if state["rng"].get("noise_device") == self.device.type:
-            self.noise_rng.set_state(state["rng"]["noise"])
-        torch.set_rng_state(state["rng"]["torch"])
+            self.noise_rng.set_state(state["rng"]["noise"].cpu())
+        torch.set_rng_state(state["rng"]["torch"].cpu())
         self.history = list(state.get("history", []))

@@ -2,5 +2,7 @@
 
 from fingan.nets.layers import MinibatchDiscrimination, apply_spectral_norm
 from fingan.nets.mlp import MLP, GaussianGenerator
+from fingan.nets.tcn import TCN, TCNCritic, TemporalBlock, receptive_field
 
-__all__ = ["MLP", "GaussianGenerator", "MinibatchDiscrimination", "apply_spectral_norm"]
+__all__ = ["MLP", "TCN", "GaussianGenerator", "MinibatchDiscrimination", "TCNCritic", "TemporalBlock",
+           "apply_spectral_norm", "receptive_field"]

@@ -253,7 +253,8 @@ def leverage_score(synthetic: Any, reference: Any, max_lag: int = 20) -> float:
     return float(np.linalg.norm(leverage(ref, lag) - leverage(syn, lag)))
 
 
-def _windows(paths: np.ndarray, length: int) -> np.ndarray:
+def blocks(paths: np.ndarray, length: int) -> np.ndarray:
+    """Non-overlapping blocks of ``length`` consecutive returns of every path, shape (n_blocks, length)."""
     n_per = paths.shape[1] // length
     return paths[:, : n_per * length].reshape(-1, length)
 
@@ -271,7 +272,7 @@ def discriminative_score(synthetic: Any, reference: Any, window: int = 20, seed:
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
-    syn, ref = _windows(as_paths(synthetic), window), _windows(as_paths(reference), window)
+    syn, ref = blocks(as_paths(synthetic), window), blocks(as_paths(reference), window)
     rng = np.random.default_rng(seed)
     n = min(len(syn), len(ref), 5000)
     if n < 20:
@@ -285,3 +286,19 @@ def discriminative_score(synthetic: Any, reference: Any, window: int = 20, seed:
     clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=500, random_state=seed, early_stopping=True)
     clf.fit(scaler.transform(x_tr), y_tr)
     return float(abs(clf.score(scaler.transform(x_te), y_te) - 0.5))
+
+
+def selection_score(synthetic: Any, reference: Any, horizons: Sequence[int] = (1, 5, 20), max_lag: int = 100) -> float:
+    """One number to choose checkpoints by (lower is better): the Quant GAN scores summed.
+
+    ``sum_h W1_h / sd_h + ACF score (r, |r|, r^2) + leverage score``, where W1_h is the
+    EMD of h-day returns (:func:`wasserstein_scores`) divided by the reference's h-day
+    standard deviation so that every term is unit-free.
+    """
+    syn, ref = as_paths(synthetic), as_paths(reference)
+    total = 0.0
+    for h, w in wasserstein_scores(syn, ref, horizons).items():
+        total += w / max(float(aggregate(ref, h, True).std()), 1e-12)
+    for transform in ("identity", "abs", "square"):
+        total += acf_score(syn, ref, max_lag, transform)
+    return total + leverage_score(syn, ref)

@@ -155,7 +155,9 @@ def scorecard(
     ----------
     synthetic, reference
         Returns (T,), (n_paths, T) or a DataFrame with one column per path; or
-        correlation matrices (n, N, N).
+        correlation matrices (n, N, N). A reference history at least twice as long as
+        the synthetic paths is cut into non-overlapping blocks of their length, so that
+        per-path facts (kurtosis, ACFs) carry the same small-sample bias on both sides.
     kind : {"auto", "returns", "correlations"}
         "auto" picks correlations for 3-D arrays.
     window : int, optional
@@ -172,6 +174,8 @@ def scorecard(
         from fingan.validation import returns as R
 
         syn, ref = R.as_paths(synthetic), R.as_paths(reference)
+        if ref.shape[1] >= 2 * syn.shape[1]:  # compare like with like: cut history into path-length blocks
+            ref = R.as_paths(R.blocks(ref, syn.shape[1]))
         rows = _rows_from_facts(R.stylized_facts(ref), R.stylized_facts(syn), rel_tolerance, abs_tolerance)
         for h, w in R.wasserstein_scores(syn, ref).items():
             rows.append({"fact": f"W1 {h}-day returns", "reference": 0.0, "synthetic": w, "score": w})

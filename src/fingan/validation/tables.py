@@ -23,7 +23,10 @@ def machine_description() -> str:
 
     import torch
 
-    return f"{platform.machine()} with {os.cpu_count()} cores, torch {torch.__version__}"
+    where = f"{platform.machine()} with {os.cpu_count()} cores, torch {torch.__version__}"
+    if torch.cuda.is_available():
+        where += f", GPU {torch.cuda.get_device_name(0)}"
+    return where
 
 
 def publish(table: str, note: str, out: str | os.PathLike | None = None) -> None:

@@ -1,0 +1,6 @@
+"""What a quant would use instead of a GAN, with the same fit / sample API as the recipes."""
+
+from fingan.baselines.bootstrap import StationaryBootstrap
+from fingan.baselines.garch import GARCH
+
+__all__ = ["GARCH", "StationaryBootstrap"]
