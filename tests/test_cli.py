@@ -113,7 +113,7 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     capsys.readouterr()
     report = tmp_path / "report.html"
     assert main(["validate", str(scenarios), "--reference", "sp500", "--report", str(report)]) == 0
-    assert "acf |r| lag 1" in capsys.readouterr().out and report.is_file()
+    assert r"acf \|r\| lag 1" in capsys.readouterr().out and report.is_file()  # Markdown-escaped
 
 
 def test_sample_refuses_to_overwrite_and_explains_bad_models(tmp_path):
@@ -134,7 +134,7 @@ def test_bench_returns_writes_every_model_and_score(tmp_path, monkeypatch, capsy
     assert main(["bench", "returns", "--mode", "small", "--out", str(out), "--no-progress"]) == 0
     text = out.read_text()
     for name in ("Quant GAN", "GARCH(1,1) normal", "GARCH(1,1) t", "GJR-GARCH(1,1) t", "stationary bootstrap",
-                 "TCN (paper)", "EMD 100-day", "ACF score |r|", "leverage score", "DY 1-day", "fit s", "excess kurtosis"):
+                 "TCN (paper)", "EMD 100-day", r"ACF score \|r\|", "leverage score", "DY 1-day", "fit s", "excess kurtosis"):
         assert name in text
     assert "Command: `python benchmarks/returns.py --mode small" in text
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from fingan.data import load_prices, log_returns
+from fingan.data import load_prices, log_returns, split_periods
 from fingan.errors import CheckpointError, ConfigError, DataError
-from fingan.models import QuantGAN, load_model, split_periods
+from fingan.models import QuantGAN, load_model
 from fingan.nets import TCN, TCNCritic, receptive_field
 from fingan.validation.returns import excess_kurtosis, wasserstein_scores
 

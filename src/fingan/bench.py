@@ -17,9 +17,8 @@ import pandas as pd
 
 from fingan.baselines import GARCH, StationaryBootstrap
 from fingan.data.prices import load_prices
-from fingan.data.returns import log_returns
+from fingan.data.returns import log_returns, split_periods
 from fingan.errors import ConfigError
-from fingan.models.paths import split_periods
 from fingan.models.quantgan import QuantGAN
 from fingan.validation import returns as R
 from fingan.validation.tables import markdown_table

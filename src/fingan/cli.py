@@ -320,7 +320,7 @@ def _returns_for(args: argparse.Namespace):
 
 
 def _split(returns, train_end: str | None, valid_end: str | None):
-    from fingan.models.paths import split_periods
+    from fingan.data.returns import split_periods
 
     if valid_end is not None and train_end is None:
         raise ConfigError("--valid-end needs --train-end")
@@ -427,7 +427,7 @@ def demo_command(args: argparse.Namespace) -> int:
     from fingan.bench import MODES
     from fingan.data.prices import load_prices
     from fingan.data.returns import log_returns
-    from fingan.models.paths import split_periods
+    from fingan.data.returns import split_periods
     from fingan.models.quantgan import QuantGAN
     from fingan.validation.scorecard import scorecard
 

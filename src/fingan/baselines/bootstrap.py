@@ -8,7 +8,8 @@ from arch.bootstrap import StationaryBootstrap as _ArchStationaryBootstrap
 from arch.bootstrap import optimal_block_length
 
 from fingan.errors import ConfigError, DataError
-from fingan.models.paths import PathModel, as_return_frame
+from fingan.data.returns import as_return_frame
+from fingan.models.paths import PathModel
 
 
 class StationaryBootstrap(PathModel):

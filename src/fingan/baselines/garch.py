@@ -9,7 +9,8 @@ import pandas as pd
 from arch import arch_model
 
 from fingan.errors import ConfigError, DataError
-from fingan.models.paths import PathModel, as_return_frame
+from fingan.data.returns import as_return_frame
+from fingan.models.paths import PathModel
 
 DISTRIBUTIONS = {"normal": "normal", "t": "t", "skewt": "skewt"}
 

@@ -5,11 +5,13 @@ from fingan.data.prices import load_index, load_prices, read_price_file, validat
 from fingan.data.returns import (
     LambertWGaussianizer,
     ReturnTransform,
+    as_return_frame,
     igmm,
     inverse_lambert_w,
     lambert_w_forward,
     log_returns,
     prices_from_returns,
+    split_periods,
 )
 from fingan.data.toy import TOY_DISTRIBUTIONS, GaussianMixture, load_toy, toy_distribution
 from fingan.data.windows import ReturnWindows
@@ -21,6 +23,7 @@ __all__ = [
     "LambertWGaussianizer",
     "ReturnTransform",
     "ReturnWindows",
+    "as_return_frame",
     "fetch_yahoo",
     "igmm",
     "inverse_lambert_w",
@@ -33,6 +36,7 @@ __all__ = [
     "prices_from_returns",
     "read_price_file",
     "rolling_correlations",
+    "split_periods",
     "toy_distribution",
     "validate_prices",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from fingan.models.base import Recipe
-from fingan.models.paths import PathModel, split_periods
+from fingan.models.paths import PathModel
 from fingan.models.quantgan import QuantGAN, QuantGANConfig
 from fingan.models.toy import RobustGAN, RobustGANConfig, ToyGAN, ToyGANConfig
 
@@ -25,5 +25,5 @@ def load_model(path: str | os.PathLike, device: str = "auto") -> Recipe:
 
 __all__ = [
     "RECIPES", "PathModel", "QuantGAN", "QuantGANConfig", "Recipe", "RobustGAN", "RobustGANConfig",
-    "ToyGAN", "ToyGANConfig", "load_model", "split_periods",
+    "ToyGAN", "ToyGANConfig", "load_model",
 ]

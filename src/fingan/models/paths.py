@@ -8,45 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fingan.data.returns import prices_from_returns
-from fingan.errors import ConfigError, DataError
-
-
-def as_return_frame(returns: Any) -> pd.DataFrame:
-    """Returns as a float DataFrame with a DatetimeIndex, checked for gaps and non-finite values."""
-    frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
-    if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
-        raise DataError("returns must be a pandas DataFrame or Series with a DatetimeIndex "
-                        "(use fingan.data.log_returns(load_prices(...)))")
-    try:
-        frame = frame.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"returns must be numeric: {exc}") from None
-    if not np.isfinite(frame.to_numpy()).all():
-        raise DataError("returns contain NaN or infinite values; clean them first")
-    if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
-        raise DataError("returns must have sorted, unique dates")
-    return frame
-
-
-def split_periods(
-    returns: pd.DataFrame | pd.Series,
-    train_end: str | pd.Timestamp,
-    valid_end: str | pd.Timestamp | None = None,
-) -> tuple[Any, Any, Any]:
-    """Split returns by date into (train, validation, test) without overlap.
-
-    Train is up to and including ``train_end``, validation up to ``valid_end``, test
-    after it; without ``valid_end`` validation is empty and the rest is test.
-    """
-    idx = returns.index
-    t_end = pd.Timestamp(train_end)
-    v_end = t_end if valid_end is None else pd.Timestamp(valid_end)
-    if v_end < t_end:
-        raise DataError(f"valid_end {v_end.date()} is before train_end {t_end.date()}")
-    parts = returns[idx <= t_end], returns[(idx > t_end) & (idx <= v_end)], returns[idx > v_end]
-    if len(parts[0]) == 0:
-        raise DataError(f"no returns on or before train_end {t_end.date()} (data start {idx[0].date()})")
-    return parts
+from fingan.errors import ConfigError
 
 
 class PathModel:

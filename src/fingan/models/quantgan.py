@@ -12,12 +12,12 @@ import pandas as pd
 import torch
 from torch import nn
 
-from fingan.data.returns import ReturnTransform
+from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe
-from fingan.models.paths import PathModel, as_return_frame
+from fingan.models.paths import PathModel
 from fingan.nets.tcn import TCN, TCNCritic, receptive_field
 from fingan.validation.returns import selection_score
 

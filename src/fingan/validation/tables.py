@@ -12,8 +12,10 @@ from fingan.engine.checkpoint import atomic_write
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured Markdown table (written here to avoid pandas' optional tabulate dependency)."""
-    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    def cells(values: Sequence[Any]) -> str:
+        return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"  # "|r|" must not split a cell
+
+    lines = [cells(header), "|" + "---|" * len(header)] + [cells(row) for row in rows]
     return "\n".join(lines) + "\n"
 
 
