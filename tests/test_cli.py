@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -171,3 +172,17 @@ def test_data_fetch_writes_from_the_cache_and_never_overwrites(tmp_path, capsys)
     assert len(written) == len(ko)
     assert main(["data", "fetch", "KO", "--start", "2015-01-01", "--out", str(out), "--cache-dir", str(cache)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_train_corrgan_sample_matrices_and_validate(tmp_path, capsys):
+    run = tmp_path / "corr"
+    assert main(["train", "corrgan", "--data", "sp500-stocks", "--n-assets", "10", "--step", "20",
+                 "--steps", "20", "--channels", "8", "--conditional", "--out", str(run), "--no-progress"]) == 0
+    assert "correlation matrices of 10 assets" in capsys.readouterr().out
+    mats = tmp_path / "mats.npy"
+    assert main(["sample", str(run), "--n", "50", "--regime", "stressed", "--out", str(mats)]) == 0
+    values = np.load(mats)
+    assert values.shape == (50, 10, 10) and np.linalg.eigvalsh(values).min() > -1e-9
+    capsys.readouterr()
+    assert main(["validate", str(mats), "--reference", "sp500-stocks", "--window", "252"]) == 0
+    assert "Perron-Frobenius share" in capsys.readouterr().out

@@ -1,19 +1,32 @@
-"""The tutorial notebook runs top to bottom (in its small mode)."""
+"""The tutorial notebooks run top to bottom (in their small mode)."""
 
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "quantgan_sp500.ipynb"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def test_quantgan_notebook_runs_and_compares_with_garch(tmp_path, monkeypatch):
+def run_notebook(name, tmp_path, monkeypatch):
     monkeypatch.setenv("FINGAN_NOTEBOOK_SMALL", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(nb, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    return nb
+
+
+def test_quantgan_notebook_runs_and_compares_with_garch(tmp_path, monkeypatch):
+    nb = run_notebook("quantgan_sp500.ipynb", tmp_path, monkeypatch)
     last = nb.cells[-2].outputs[-1]["data"]["text/plain"]
     assert "Quant GAN" in last and "GJR-GARCH(1,1) Student-t" in last and "ACF score |r|" in last
+
+
+def test_correlation_notebook_runs_validates_and_stress_tests(tmp_path, monkeypatch):
+    nb = run_notebook("correlation_matrices.ipynb", tmp_path, monkeypatch)
+    facts = nb.cells[-3].outputs[-1]["data"]["text/plain"]
+    stress = nb.cells[-1].outputs[-1]["data"]["text/plain"]
+    assert "Perron-Frobenius share" in facts and "LKJ" in facts
+    assert "hierarchical risk parity" in stress and "CorrGAN" in stress

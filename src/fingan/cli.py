@@ -73,12 +73,16 @@ def _int_tuple(text: str) -> tuple[int, ...]:
     return values
 
 
-def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("quantgan", help="train a Quant GAN on log returns")
-    p.add_argument("--data", default="sp500", help="sp500, sp500-stocks, a .csv/.parquet price file, or yahoo:AAPL,MSFT")
-    p.add_argument("--tickers", help="comma-separated columns of --data to use (several: a multi-asset model)")
+def _add_data_flags(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--data", default=default, help="sp500, sp500-stocks, a .csv/.parquet price file, or yahoo:A,B")
+    p.add_argument("--tickers", help="comma-separated columns of --data to use")
     p.add_argument("--start")
     p.add_argument("--end")
+
+
+def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("quantgan", help="train a Quant GAN on log returns (several tickers: multi-asset)")
+    _add_data_flags(p, "sp500")
     p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
     p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
     p.add_argument("--out", required=True, type=Path, help="output folder")
@@ -100,6 +104,26 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 
+def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("corrgan", help="train a CorrGAN on correlation matrices of a stock panel")
+    _add_data_flags(p, "sp500-stocks")
+    p.add_argument("--n-assets", type=_positive_int, default=20, help="matrix size N (random subsets when smaller)")
+    p.add_argument("--window", type=_positive_int, default=252, help="days per empirical correlation matrix")
+    p.add_argument("--step", type=_positive_int, default=5, help="days between windows")
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--steps", type=_positive_int)
+    p.add_argument("--objective", metavar="NAME")
+    p.add_argument("--channels", type=_positive_int)
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--conditional", action="store_true",
+                   help="condition on the market regime (stressed / normal / rally) of each window")
+    p.add_argument("--postprocess", choices=["higham", "clip"], default="higham")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fingan", description="Synthetic financial data with GANs.")
     parser.add_argument("--version", action="version", version=_version())
@@ -109,15 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     train_sub = train.add_subparsers(dest="recipe", required=True, parser_class=_Parser, metavar="RECIPE")
     _add_toy_parser(train_sub)
     _add_quantgan_parser(train_sub)
+    _add_corrgan_parser(train_sub)
 
     sample = sub.add_parser("sample", help="draw scenarios from a trained model")
     sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
     sample.add_argument("--n", type=_positive_int, default=1000, help="number of paths (or points)")
     sample.add_argument("--length", type=_positive_int, default=252, help="business days per path")
     sample.add_argument("--out", type=Path, required=True,
-                        help=".csv or .parquet (return models), .npy (toy models); never overwritten")
+                        help=".csv or .parquet (return models), .npy (matrices, toy points); never overwritten")
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--regime", help="conditional Quant GAN: calm, normal or stressed")
+    sample.add_argument("--regime", help="conditional models: calm / normal / stressed (Quant GAN), "
+                        "stressed / normal / rally (CorrGAN)")
     sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
     sample.add_argument("--start-price", type=_positive_float, default=1.0)
     sample.add_argument("--device", default="auto")
@@ -139,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_returns.add_argument("--device", default="auto")
     bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
     bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    bench_corr = bench_sub.add_parser("correlations", help="CorrGAN vs LKJ, spectrum and bootstrap matrices")
+    bench_corr.add_argument("--mode", choices=["small", "full"], default="small")
+    bench_corr.add_argument("--seed", type=int, default=0)
+    bench_corr.add_argument("--device", default="auto")
+    bench_corr.add_argument("--out", type=Path, help="write the Markdown tables here")
+    bench_corr.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
     sub.add_parser("objectives", help="list the registered objectives")
 
@@ -358,6 +390,34 @@ def train_quantgan(args: argparse.Namespace) -> int:
     return 0
 
 
+def train_corrgan(args: argparse.Namespace) -> int:
+    """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt``."""
+    from fingan.models.corrgan import CorrGAN
+
+    flags = {"steps": args.steps, "objective": args.objective, "channels": args.channels,
+             "batch_size": args.batch_size, "seed": args.seed}
+    options = {k: v for k, v in flags.items() if v is not None}
+    model = CorrGAN(n_assets=args.n_assets, window=args.window, step=args.step, conditional=args.conditional,
+                    postprocess=args.postprocess, device=args.device, progress=args.progress, **options)
+    returns = _returns_for(args)
+    market = None
+    if args.conditional and args.data == "sp500-stocks":  # its bundled index; other panels: equal weight
+        from fingan.data.prices import load_index
+        from fingan.data.returns import log_returns
+
+        market = log_returns(load_index())
+    _refuse_existing(args.out / "model.pt", "--out")
+    model.fit(returns, market=market, out_dir=args.out, resume=args.resume)
+    model.save(args.out / "model.pt")
+    summary = {"data": str(args.data), "assets": list(map(str, returns.columns)), "n_assets": args.n_assets,
+               "window": args.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps}
+    _write_text(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {args.n_assets} assets "
+          f"({args.window}-day windows every {args.step} days)")
+    print(f"wrote {args.out / 'model.pt'}, {args.out / 'metrics.jsonl'}, {args.out / 'summary.json'}")
+    return 0
+
+
 def _refuse_existing(path: Path, flag: str) -> None:
     if path.exists():
         raise ConfigError(f"{path} already exists; choose another {flag}")
@@ -378,10 +438,10 @@ def write_paths(frame, path: Path) -> Path:
     if path.suffix == ".csv":
         return atomic_write(path, lambda tmp: out.to_csv(tmp))
     if path.suffix == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv") from None
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv")
         return atomic_write(path, lambda tmp: out.to_parquet(tmp))
     raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
 
@@ -407,12 +467,22 @@ def sample_command(args: argparse.Namespace) -> int:
               f"({frame.index[0].date()} to {frame.index[-1].date()}) to {args.out}")
         return 0
     if args.out.suffix != ".npy":
-        raise ConfigError(f"a {type(model).__name__} samples points: --out must end in .npy")
+        raise ConfigError(f"a {type(model).__name__} samples arrays: --out must end in .npy")
     from fingan.engine.checkpoint import atomic_write
+    from fingan.models.corrgan import CorrGAN
 
-    points = model.sample(args.n, seed=args.seed)
-    atomic_write(args.out, lambda tmp: np.save(tmp, points))
-    print(f"wrote {args.n} points to {args.out}")
+    if isinstance(model, CorrGAN):
+        values = model.sample(args.n, seed=args.seed, regime=args.regime)
+        what = f"{args.n} correlation matrices of size {values.shape[1]}"
+    else:
+        values = model.sample(args.n, seed=args.seed)
+        what = f"{args.n} points"
+    def save_npy(tmp: str) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.save given a path would append ".npy" to it
+            np.save(fh, values)
+
+    atomic_write(args.out, save_npy)
+    print(f"wrote {what} to {args.out}")
     return 0
 
 
@@ -470,13 +540,23 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    """``fingan bench returns``."""
+    """``fingan bench returns`` and ``fingan bench correlations``."""
     from fingan.bench import benchmark_markdown, returns_benchmark
     from fingan.validation.tables import machine_description, publish
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.benchmark == "correlations":
+        from fingan.bench import correlations_benchmark, correlations_markdown
+
+        result = correlations_benchmark(args.mode, seed=args.seed, device=args.device, progress=args.progress, log=log)
+        note = (f"\nBundled 20-stock panel (sp500-stocks, 1990-2022): 252-day windows every 5 days, rows ordered "
+                f"by Ward clustering; CorrGAN {args.mode} mode on {result['device']}. Machine: "
+                f"{machine_description()}. Command: `python benchmarks/correlations.py --mode {args.mode} "
+                f"--seed {args.seed}`.")
+        publish(correlations_markdown(result), note, args.out)
+        return 0
     result = returns_benchmark(args.mode, n_paths=args.paths, seed=args.seed, device=args.device,
                                progress=args.progress, log=log)
     q = result["extra"]["quantgan"]
@@ -527,6 +607,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return bench_command(args)
         if args.command == "train" and args.recipe == "quantgan":
             return train_quantgan(args)
+        if args.command == "train" and args.recipe == "corrgan":
+            return train_corrgan(args)
         if args.command == "data":
             return data_command(args)
         if args.command == "validate":

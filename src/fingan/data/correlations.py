@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import torch
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import squareform
 
@@ -32,7 +35,8 @@ def rolling_correlations(
     n_samples: int | None = None,
     seed: int = 0,
     order: bool = False,
-) -> np.ndarray:
+    return_starts: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Empirical correlation matrices of rolling windows, shape (n, N, N).
 
     Parameters
@@ -49,6 +53,8 @@ def rolling_correlations(
         drawn at random (with ``seed``) from the rolling starts.
     order : bool
         Reorder each matrix by :func:`order_by_clustering`.
+    return_starts : bool
+        Also return each matrix's window start (row position in ``returns``).
     """
     values = np.asarray(returns, dtype=float)
     if values.ndim != 2 or values.shape[1] < 2:
@@ -76,7 +82,8 @@ def rolling_correlations(
     rows = starts[:, None] + np.arange(window)[None, :]
     windows = values[rows[:, :, None], assets[:, None, :]]  # (n, window, N)
     corr = _correlations(windows)
-    return order_by_clustering(corr) if order else corr
+    corr = order_by_clustering(corr) if order else corr
+    return (corr, starts) if return_starts else corr
 
 
 def correlation_distance(corr: np.ndarray) -> np.ndarray:
@@ -107,3 +114,68 @@ def order_by_clustering(corr: np.ndarray) -> np.ndarray:
         o = clustering_order(c)
         out[i] = c[np.ix_(o, o)]
     return out[0] if single else out
+
+
+def clip_to_correlation(corr: Any, eps: float = 1e-8) -> Any:
+    r"""Eigenvalue clipping: :math:`C = D^{-1/2} V \max(\Lambda, \epsilon) V^T D^{-1/2}`.
+
+    Fast (one batched ``torch.linalg.eigh``) and always valid: symmetric, unit diagonal,
+    eigenvalues >= 0; but not the nearest such matrix. Takes and returns a numpy array or a
+    torch tensor of shape (..., N, N).
+    """
+    x, to_numpy = _as_tensor(corr)
+    values, vectors = torch.linalg.eigh((x + x.transpose(-1, -2)) / 2)
+    psd = (vectors * values.clamp_min(eps)[..., None, :]) @ vectors.transpose(-1, -2)
+    d = torch.diagonal(psd, dim1=-2, dim2=-1).rsqrt()
+    out = psd * d[..., :, None] * d[..., None, :]
+    out = (out + out.transpose(-1, -2)) / 2
+    out.diagonal(dim1=-2, dim2=-1).fill_(1.0)
+    return out.cpu().numpy() if to_numpy else out
+
+
+def nearest_correlation(
+    corr: Any,
+    tol: float = 1e-8,
+    max_iter: int = 1000,
+    eps: float = 1e-8,
+) -> Any:
+    r"""Nearest correlation matrices in Frobenius norm, by Higham's (2002) alternating projections.
+
+    Alternates the projection onto PSD matrices (negative eigenvalues set to 0) with
+    Dykstra's correction and the projection onto unit-diagonal matrices, for the whole
+    batch at once (``torch.linalg.eigh``; runs on the GPU when given a CUDA tensor), until
+    every matrix moves by less than ``tol`` (relative Frobenius norm) in one sweep. A
+    final :func:`clip_to_correlation` with ``eps`` makes each result exactly valid
+    (it moves a converged matrix by about ``eps``). Raises :class:`DataError` when
+    ``max_iter`` sweeps do not reach ``tol``.
+    """
+    x, to_numpy = _as_tensor(corr)
+    y = (x + x.transpose(-1, -2)) / 2
+    correction = torch.zeros_like(y)
+    for _ in range(max_iter):
+        r = y - correction
+        values, vectors = torch.linalg.eigh(r)
+        psd = (vectors * values.clamp_min(0)[..., None, :]) @ vectors.transpose(-1, -2)
+        correction = psd - r
+        new = psd.clone()
+        new.diagonal(dim1=-2, dim2=-1).fill_(1.0)
+        change = torch.linalg.matrix_norm(new - y) / torch.linalg.matrix_norm(y)
+        y = new
+        if bool((change < tol).all()):
+            break
+    else:
+        raise DataError(f"nearest_correlation did not converge to tol={tol} in {max_iter} sweeps")
+    out = clip_to_correlation(y, eps)
+    return out.cpu().numpy() if to_numpy else out
+
+
+def _as_tensor(corr: Any) -> tuple[torch.Tensor, bool]:
+    if isinstance(corr, torch.Tensor):
+        x, to_numpy = corr.to(torch.float64), False
+    else:
+        x, to_numpy = torch.as_tensor(np.asarray(corr, dtype=float)), True
+    if x.dim() < 2 or x.shape[-1] != x.shape[-2]:
+        raise DataError(f"correlation matrices must have shape (..., N, N), got {tuple(x.shape)}")
+    if not torch.isfinite(x).all():
+        raise DataError("correlation matrices contain NaN or infinite values")
+    return x, to_numpy

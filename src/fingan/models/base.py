@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -113,3 +114,24 @@ class Recipe:
         model.trainer_ = model._make_trainer()
         model.trainer_.load_state_dict(state["trainer"])
         return model
+
+
+def regime_labels(
+    regime: int | str | None, names: tuple[str, ...], shares: np.ndarray, n: int, seed: int | None
+) -> torch.Tensor:
+    """Integer labels for ``n`` conditional samples.
+
+    ``regime`` (a name from ``names`` or its index) gives every sample that label;
+    ``None`` draws the labels with the training ``shares`` (seeded).
+    """
+    if regime is None:
+        return torch.from_numpy(np.random.default_rng(seed).choice(len(names), size=n, p=shares))
+    if isinstance(regime, str):
+        if regime not in names:
+            raise ConfigError(f"unknown regime {regime!r}; choose one of {', '.join(names)}")
+        index = names.index(regime)
+    else:
+        index = int(regime)
+        if not 0 <= index < len(names):
+            raise ConfigError(f"regime must be between 0 and {len(names) - 1}, got {regime}")
+    return torch.full((n,), index, dtype=torch.long)

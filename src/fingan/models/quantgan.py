@@ -16,7 +16,7 @@ from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError
-from fingan.models.base import Recipe
+from fingan.models.base import Recipe, regime_labels
 from fingan.models.paths import PathModel
 from fingan.nets.tcn import TCN, TCNCritic, receptive_field
 from fingan.validation.returns import selection_score
@@ -143,18 +143,6 @@ class QuantGAN(PathModel, Recipe):
         lookback = self.config.regime_lookback
         return returns.mean(axis=1).rolling(lookback).std().shift(1)
 
-    def _regime_index(self, regime: int | str | None) -> int | None:
-        if regime is None:
-            return None
-        names = self.regime_names
-        if isinstance(regime, str):
-            if regime not in names:
-                raise ConfigError(f"unknown regime {regime!r}; choose one of {', '.join(names)}")
-            return names.index(regime)
-        if not 0 <= int(regime) < len(names):
-            raise ConfigError(f"regime must be between 0 and {len(names) - 1}, got {regime}")
-        return int(regime)
-
     # ------------------------------------------------------------------ fit
     def fit(
         self,
@@ -242,12 +230,7 @@ class QuantGAN(PathModel, Recipe):
         trainer = trainer or self._require_fitted()
         labels = None
         if cfg.conditional:
-            index = self._regime_index(regime)
-            if index is None:  # draw regimes as often as in training
-                rng = np.random.default_rng(seed)
-                labels = torch.from_numpy(rng.choice(cfg.n_regimes, size=n_paths, p=self.regime_shares_))
-            else:
-                labels = torch.full((n_paths,), index, dtype=torch.long)
+            labels = regime_labels(regime, self.regime_names, self.regime_shares_, n_paths, seed)
         elif regime is not None:
             raise ConfigError("regime= needs a conditional Quant GAN (conditional=True)")
         z = trainer.sample(n_paths, labels, seed=seed, latent_shape=(length + cfg.receptive_field - 1, cfg.noise_dim))
