@@ -186,3 +186,17 @@ def test_train_corrgan_sample_matrices_and_validate(tmp_path, capsys):
     capsys.readouterr()
     assert main(["validate", str(mats), "--reference", "sp500-stocks", "--window", "252"]) == 0
     assert "Perron-Frobenius share" in capsys.readouterr().out
+
+
+def test_train_image_writes_grid_metrics_and_model(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "digits"
+    assert main(["train", "image", "--dataset", "digits", "--variant", "conditional", "--objective", "hinge", "--sn",
+                 "--steps", "20", "--channels", "8", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "frechet distance" in printed and "class accuracy" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) >= {"frechet distance", "precision", "recall", "density", "coverage", "class accuracy"}
+    assert (out / "samples.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["sample", str(out), "--n", "7", "--out", str(tmp_path / "x.npy")]) == 0
+    assert np.load(tmp_path / "x.npy").shape == (7, 1, 16, 16)

@@ -124,6 +124,30 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 
+def _add_image_parser(sub: argparse._SubParsersAction) -> None:
+    from fingan.data.images import IMAGE_DATASETS
+
+    p = sub.add_parser("image", help="train an image GAN (DCGAN architecture, any objective)")
+    p.add_argument("--dataset", default="digits", choices=IMAGE_DATASETS)
+    p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
+    p.add_argument("--size", type=_positive_int, default=16, help="image side (a power of 2)")
+    p.add_argument("--arch", default="dcgan", choices=["dcgan"])
+    p.add_argument("--variant", default="gan", choices=["gan", "conditional", "acgan", "infogan"])
+    p.add_argument("--objective", default="ns", metavar="NAME")
+    p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
+    p.add_argument("--steps", type=_positive_int, default=2000)
+    p.add_argument("--channels", type=_positive_int)
+    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--n-critic", type=_positive_int)
+    p.add_argument("--lr-g", type=_positive_float)
+    p.add_argument("--lr-d", type=_positive_float)
+    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fingan", description="Synthetic financial data with GANs.")
     parser.add_argument("--version", action="version", version=_version())
@@ -134,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_toy_parser(train_sub)
     _add_quantgan_parser(train_sub)
     _add_corrgan_parser(train_sub)
+    _add_image_parser(train_sub)
 
     sample = sub.add_parser("sample", help="draw scenarios from a trained model")
     sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
@@ -418,6 +443,36 @@ def train_corrgan(args: argparse.Namespace) -> int:
     return 0
 
 
+def train_image(args: argparse.Namespace) -> int:
+    """``fingan train image``: fit, then write the model, a PNG grid of samples and the metrics."""
+    import torch
+
+    from fingan.data.images import load_images
+    from fingan.models.images import ImageGAN
+    from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
+
+    flags = {"channels": args.channels, "batch_size": args.batch_size, "n_critic": args.n_critic,
+             "lr_g": args.lr_g, "lr_d": args.lr_d}
+    options = {k: v for k, v in flags.items() if v is not None}
+    model = ImageGAN(variant=args.variant, objective=args.objective, spectral_norm=args.sn, steps=args.steps,
+                     seed=args.seed, device=args.device, progress=args.progress, **options)
+    images, labels = load_images(args.dataset, size=args.size, root=args.root)
+    _refuse_existing(args.out / "model.pt", "--out")
+    model.fit(images, labels, out_dir=args.out, resume=args.resume)
+    model.save(args.out / "model.pt")
+    title = f"{args.dataset}, {args.variant}, {args.objective}{' + SN' if args.sn else ''}, {args.steps} steps"
+    model.save_grid(args.out / "samples.png", title=title)
+    net = feature_classifier(args.dataset, images, labels)
+    samples = model.sample(2000, seed=args.seed)
+    metrics = image_metrics(net, images, samples)
+    if args.variant in ("conditional", "acgan"):
+        metrics["class accuracy"] = class_accuracy(net, samples, torch.arange(2000) % model.n_classes_)
+    _write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+    print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
+    return 0
+
+
 def _refuse_existing(path: Path, flag: str) -> None:
     if path.exists():
         raise ConfigError(f"{path} already exists; choose another {flag}")
@@ -609,6 +664,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return train_quantgan(args)
         if args.command == "train" and args.recipe == "corrgan":
             return train_corrgan(args)
+        if args.command == "train" and args.recipe == "image":
+            return train_image(args)
         if args.command == "data":
             return data_command(args)
         if args.command == "validate":

@@ -26,6 +26,7 @@ def gradient_penalty(
     eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype, generator=generator)
     mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     out = critic(mixed) if cond is None else critic(mixed, cond)
+    out = out[0] if isinstance(out, tuple) else out  # a critic with an auxiliary head: its score
     (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
     norm = grad.reshape(grad.shape[0], -1).norm(2, dim=1)
     return ((norm - target) ** 2).mean()

@@ -16,6 +16,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from fingan.engine.callbacks import MetricsLog, ProgressBar, check_finite
+from fingan.engine.auxiliary import AuxiliaryTask, make_auxiliary
 from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
 from fingan.engine.device import autocast, resolve_device, use_bf16
 from fingan.engine.objectives import Objective, make_objective
@@ -61,6 +62,10 @@ class TrainerConfig:
         Weight of orthogonal regularisation of the generator.
     ema_decay : float or None
         Keep an exponential moving average of the generator weights for sampling.
+    auxiliary, aux_classes, aux_weight
+        An auxiliary task on a critic that returns ``(score, logits)``: ``"acgan"`` or
+        ``"infogan"`` (:mod:`fingan.engine.auxiliary`) over ``aux_classes`` classes or
+        codes, its cross-entropy weighted by ``aux_weight``.
     seed : int
         Seeds data order, noise and parameter-free randomness: same seed, same result on CPU.
     device, amp
@@ -90,6 +95,9 @@ class TrainerConfig:
     historical_averaging: float = 0.0
     orthogonal_reg: float = 0.0
     ema_decay: float | None = None
+    auxiliary: str | None = None
+    aux_classes: int = 10
+    aux_weight: float = 1.0
     seed: int = 0
     device: str = "auto"
     amp: bool | str = "auto"
@@ -125,6 +133,7 @@ class TrainerConfig:
             (self.historical_averaging >= 0, "historical_averaging must be >= 0"),
             (self.orthogonal_reg >= 0, "orthogonal_reg must be >= 0"),
             (self.ema_decay is None or 0 < self.ema_decay < 1, f"ema_decay must be in (0, 1), got {self.ema_decay}"),
+            (self.aux_weight >= 0, f"aux_weight must be >= 0, got {self.aux_weight}"),
             (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
             (self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}"),
         ]
@@ -193,6 +202,11 @@ class Trainer:
         self.objective: Objective = make_objective(cfg.objective, **cfg.objective_params)
         if self.objective.uses_critic and critic is None:
             raise ConfigError(f"objective {cfg.objective!r} needs a critic network")
+        self.auxiliary: AuxiliaryTask | None = (
+            make_auxiliary(cfg.auxiliary, cfg.aux_classes) if cfg.auxiliary else None
+        )
+        if self.auxiliary is not None and not self.objective.uses_critic:
+            raise ConfigError(f"auxiliary={cfg.auxiliary!r} needs a critic; objective {cfg.objective!r} has none")
         self.device = resolve_device(cfg.device)
         self.bf16 = use_bf16(self.device, cfg.amp)
         self.latent_shape = tuple(int(s) for s in latent_shape)
@@ -261,23 +275,38 @@ class Trainer:
         g = module or self.generator
         return g(z) if y is None else g(z, y)
 
-    def _score(self, x: torch.Tensor, y: torch.Tensor | None, noise_std: float) -> torch.Tensor:
+    def _score(
+        self, x: torch.Tensor, y: torch.Tensor | None, noise_std: float
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Critic scores (float32, flat) and the auxiliary logits when the critic has a head."""
         if noise_std > 0:
             x = x + noise_std * torch.randn(x.shape, generator=self.noise_rng, device=x.device, dtype=x.dtype)
         out = self.critic(x) if y is None else self.critic(x, y)
-        return out.float().reshape(-1)
+        out, logits = out if isinstance(out, tuple) else (out, None)
+        return out.float().reshape(-1), logits
+
+    def _labels(self, y: torch.Tensor | None, n: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """(labels for the generator, labels for the critic): the critic gets none under an auxiliary task."""
+        if self.auxiliary is None:
+            return y, y
+        return self.auxiliary.fake_labels(y, n, self.noise_rng), None
 
     # ------------------------------------------------------------------ steps
     def _critic_step(self, data: torch.Tensor, labels: torch.Tensor | None, noise_std: float) -> torch.Tensor:
         cfg = self.config
         real, y = self._batch(data, labels)
+        y_fake, y_critic = self._labels(y, real.shape[0])
         with torch.no_grad(), autocast(self.device, self.bf16):
-            fake = self._generate(self._noise(real.shape[0]), y)
+            fake = self._generate(self._noise(real.shape[0]), y_fake)
         with autocast(self.device, self.bf16):
-            loss = self.objective.critic_loss(self._score(real, y, noise_std), self._score(fake, y, noise_std))
+            s_real, l_real = self._score(real, y_critic, noise_std)
+            s_fake, l_fake = self._score(fake, y_critic, noise_std)
+            loss = self.objective.critic_loss(s_real, s_fake)
+            if self.auxiliary is not None:
+                loss = loss + cfg.aux_weight * self.auxiliary.critic_loss(l_real, y, l_fake, y_fake)
             if cfg.gp_weight:
                 loss = loss + cfg.gp_weight * gradient_penalty(
-                    self.critic, real, fake.to(real.dtype), y, generator=self.noise_rng
+                    self.critic, real, fake.to(real.dtype), y_critic, generator=self.noise_rng
                 ).float()
         if self.hist_d is not None:
             loss = loss + cfg.historical_averaging * self.hist_d.penalty()
@@ -295,12 +324,16 @@ class Trainer:
     def _generator_step(self, data: torch.Tensor, labels: torch.Tensor | None, noise_std: float) -> torch.Tensor:
         cfg = self.config
         real, y = self._batch(data, labels)
+        y_fake, y_critic = self._labels(y, real.shape[0])
         if self.critic is not None:
             self.critic.requires_grad_(False)
         with autocast(self.device, self.bf16):
-            fake = self._generate(self._noise(real.shape[0]), y)
+            fake = self._generate(self._noise(real.shape[0]), y_fake)
             if self.objective.uses_critic:
-                loss = self.objective.generator_loss(self._score(fake, y, noise_std))
+                s_fake, l_fake = self._score(fake, y_critic, noise_std)
+                loss = self.objective.generator_loss(s_fake)
+                if self.auxiliary is not None:
+                    loss = loss + cfg.aux_weight * self.auxiliary.generator_loss(l_fake, y_fake)
             else:
                 loss = self.objective.sample_loss(real, fake.float())
         if cfg.orthogonal_reg:

@@ -6,11 +6,12 @@ import os
 
 from fingan.models.base import Recipe
 from fingan.models.corrgan import CorrGAN, CorrGANConfig
+from fingan.models.images import ImageGAN, ImageGANConfig
 from fingan.models.paths import PathModel
 from fingan.models.quantgan import QuantGAN, QuantGANConfig
 from fingan.models.toy import RobustGAN, RobustGANConfig, ToyGAN, ToyGANConfig
 
-RECIPES: dict[str, type[Recipe]] = {cls.__name__: cls for cls in (QuantGAN, CorrGAN, ToyGAN, RobustGAN)}
+RECIPES: dict[str, type[Recipe]] = {cls.__name__: cls for cls in (QuantGAN, CorrGAN, ImageGAN, ToyGAN, RobustGAN)}
 
 
 def load_model(path: str | os.PathLike, device: str = "auto") -> Recipe:
@@ -25,6 +26,6 @@ def load_model(path: str | os.PathLike, device: str = "auto") -> Recipe:
 
 
 __all__ = [
-    "RECIPES", "CorrGAN", "CorrGANConfig", "PathModel", "QuantGAN", "QuantGANConfig", "Recipe", "RobustGAN", "RobustGANConfig",
+    "RECIPES", "CorrGAN", "CorrGANConfig", "ImageGAN", "ImageGANConfig", "PathModel", "QuantGAN", "QuantGANConfig", "Recipe", "RobustGAN", "RobustGANConfig",
     "ToyGAN", "ToyGANConfig", "load_model",
 ]

@@ -1,10 +1,12 @@
-"""DCGAN-style convolutional nets (Radford et al. 2016) for N x N matrices.
+"""DCGAN-style convolutional nets (Radford et al. 2016) for images and N x N matrices.
 
-The generator upsamples a noise vector by transposed convolutions with batch norm and
-ReLU; the critic downsamples by strided convolutions with leaky ReLU (no batch norm, so
-the per-sample gradient penalty stays valid). Conditional nets take integer labels: the
-generator appends a learned embedding to the noise; the critic is a projection
-discriminator (a label embedding times the features).
+The generator projects the noise to a small ``base x base`` map and doubles it ``stages``
+times with transposed convolutions (batch norm and ReLU in between, none at the output);
+the critic halves the input ``stages`` times with strided convolutions and leaky ReLU
+(batch norm optional and never on the input layer; leave it off with a gradient penalty,
+which needs per-sample gradients). Conditional nets take integer labels: the generator
+appends a learned embedding to the noise; the critic is a projection discriminator
+(Miyato and Koyama 2018): a label embedding times the features.
 """
 
 from __future__ import annotations
@@ -16,69 +18,104 @@ from torch import nn
 
 from fingan.errors import ConfigError
 
+_OUTPUTS = {"linear": nn.Identity, "tanh": nn.Tanh}
+
 
 class ConvGenerator(nn.Module):
-    """Noise (batch, latent_dim) -> (batch, 1, size, size) by two x2 transposed-convolution stages.
+    """Noise (batch, latent_dim) -> (batch, out_channels, size, size).
 
-    The net works on a side ``4 * ceil(size / 4)`` and crops to ``size``.
+    The net works on a side ``base * 2**stages`` with ``base = ceil(size / 2**stages)``
+    and crops to ``size``. Widths halve from ``channels * 2**(stages - 1)`` at the base.
     """
 
-    def __init__(self, latent_dim: int, size: int, channels: int = 64, n_classes: int = 0, embed_dim: int = 8) -> None:
+    def __init__(
+        self,
+        latent_dim: int,
+        size: int,
+        channels: int = 64,
+        n_classes: int = 0,
+        embed_dim: int = 8,
+        out_channels: int = 1,
+        stages: int = 2,
+        output: str = "linear",
+    ) -> None:
         super().__init__()
-        if size < 2:
-            raise ConfigError(f"matrix size must be >= 2, got {size}")
+        if size < 2 or stages < 1:
+            raise ConfigError(f"size must be >= 2 and stages >= 1, got size={size}, stages={stages}")
+        if output not in _OUTPUTS:
+            raise ConfigError(f"output must be one of {sorted(_OUTPUTS)}, not {output!r}")
         self.size = size
-        self.base = math.ceil(size / 4)
-        self.channels = channels
+        self.base = math.ceil(size / 2**stages)
+        self.width = channels * 2 ** (stages - 1)
         self.embed = nn.Embedding(n_classes, embed_dim) if n_classes > 0 else None
         self.project = nn.Sequential(
-            nn.Linear(latent_dim + (embed_dim if n_classes > 0 else 0), 2 * channels * self.base**2),
-            nn.BatchNorm1d(2 * channels * self.base**2),
+            nn.Linear(latent_dim + (embed_dim if n_classes > 0 else 0), self.width * self.base**2),
+            nn.BatchNorm1d(self.width * self.base**2),
             nn.ReLU(),
         )
-        self.up = nn.Sequential(
-            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1),
-            nn.BatchNorm2d(channels),
-            nn.ReLU(),
-            nn.ConvTranspose2d(channels, 1, 4, stride=2, padding=1),
-        )
+        layers: list[nn.Module] = []
+        width = self.width
+        for _ in range(stages - 1):
+            layers += [nn.ConvTranspose2d(width, width // 2, 4, stride=2, padding=1), nn.BatchNorm2d(width // 2),
+                       nn.ReLU()]
+            width //= 2
+        layers += [nn.ConvTranspose2d(width, out_channels, 4, stride=2, padding=1), _OUTPUTS[output]()]
+        self.up = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:
             if y is None:
                 raise ConfigError("this generator is conditional: call it with labels")
             z = torch.cat([z, self.embed(y)], dim=1)
-        h = self.project(z).view(-1, 2 * self.channels, self.base, self.base)
+        h = self.project(z).view(-1, self.width, self.base, self.base)
         return self.up(h)[:, :, : self.size, : self.size]
 
 
 class ConvCritic(nn.Module):
-    """(batch, 1, size, size) -> one score per sample, by two stride-2 convolutions and a linear head."""
+    """(batch, in_channels, size, size) -> one score per sample, by ``stages`` stride-2 convolutions.
 
-    def __init__(self, size: int, channels: int = 64, n_classes: int = 0) -> None:
+    With ``n_aux > 0`` the critic also returns the logits of an auxiliary classifier on the
+    same features, as ``(score, logits)`` (AC-GAN classes, InfoGAN codes).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        channels: int = 64,
+        n_classes: int = 0,
+        in_channels: int = 1,
+        stages: int = 2,
+        batch_norm: bool = False,
+        n_aux: int = 0,
+    ) -> None:
         super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, channels, 4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-        )
+        layers: list[nn.Module] = []
+        width_in, width = in_channels, channels
+        for stage in range(stages):
+            layers.append(nn.Conv2d(width_in, width, 4, stride=2, padding=1))
+            if batch_norm and stage > 0:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.LeakyReLU(0.2))
+            width_in, width = width, width * 2
+        layers.append(nn.Flatten())
+        self.features = nn.Sequential(*layers)
         with torch.no_grad():
-            n_features = self.features(torch.zeros(1, 1, size, size)).shape[1]
+            n_features = self.features.eval()(torch.zeros(1, in_channels, size, size)).shape[1]
+        self.features.train()
         # projection discriminator (Miyato and Koyama 2018): the label enters through an inner
-        # product with the features, so the critic can judge whether image and label match
+        # product with the features, so the critic can judge whether input and label match
         self.embed = nn.Embedding(n_classes, n_features) if n_classes > 0 else None
         self.head = nn.Linear(n_features, 1)
+        self.aux = nn.Linear(n_features, n_aux) if n_aux > 0 else None
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         h = self.features(x)
         out = self.head(h).reshape(-1)
         if self.embed is not None:
             if y is None:
                 raise ConfigError("this critic is conditional: call it with labels")
             out = out + (self.embed(y) * h).sum(dim=1)
-        return out
+        return out if self.aux is None else (out, self.aux(h))
 
 
 class CorrelationGenerator(nn.Module):

@@ -176,3 +176,21 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     ax.legend()
     images["mst"] = _fig_to_png(fig)
     return images
+
+
+def image_grid(images: np.ndarray, path: str | os.PathLike, nrow: int = 8, title: str | None = None) -> Path:
+    """A PNG grid of images (n, channels, h, w) in [-1, 1], ``nrow`` per row (grey scale or RGB)."""
+    images = np.clip((np.asarray(images, dtype=float) + 1) / 2, 0, 1)
+    n, channels, h, w = images.shape
+    rows = -(-n // nrow)
+    canvas = np.ones((rows * (h + 1) + 1, nrow * (w + 1) + 1, channels))
+    for i, img in enumerate(images):
+        r, c = divmod(i, nrow)
+        canvas[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + c * (w + 1): 1 + c * (w + 1) + w] = img.transpose(1, 2, 0)
+    fig, ax = plt.subplots(figsize=(nrow * 0.6 + 0.4, rows * 0.6 + (0.6 if title else 0.2)))
+    ax.imshow(canvas[:, :, 0] if channels == 1 else canvas, cmap="gray" if channels == 1 else None,
+              vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return save_figure(fig, path)

@@ -1,0 +1,110 @@
+"""Image data sets for the image GANs: scikit-learn's digits (bundled), MNIST and Fashion-MNIST (local files).
+
+Images come as float tensors (n, channels, size, size) scaled to [-1, 1] (the range of a
+tanh generator) with integer labels (n,).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from fingan.errors import DataError
+
+IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
+_IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def _resize(images: np.ndarray, size: int | None) -> torch.Tensor:
+    """uint8-range images (n, h, w) -> float (n, 1, size, size) in [-1, 1], bilinear resizing."""
+    x = torch.as_tensor(images, dtype=torch.float32)[:, None]
+    if size is not None and size != x.shape[-1]:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return x
+
+
+def load_digits(size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 1797 handwritten digits (8x8, values 0-16), resized to ``size`` and scaled to [-1, 1]."""
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    x = _resize(bunch.images / 16.0, size) * 2 - 1
+    return x.clamp(-1, 1), torch.as_tensor(bunch.target, dtype=torch.long)
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (the MNIST format, optionally gzipped) into a numpy array.
+
+    Written here because the format is a 4-byte magic number, big-endian dimensions and raw
+    bytes, and torchvision (which reads it) is an optional dependency.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DataError(f"{path} is not an unsigned-byte IDX file")
+    n_dims = data[3]
+    dims = np.frombuffer(data, dtype=">u4", count=n_dims, offset=4).astype(int)
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * n_dims)
+    if body.size != int(np.prod(dims)):
+        raise DataError(f"{path} is truncated: expected {int(np.prod(dims))} values, found {body.size}")
+    return body.reshape(dims)
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for candidate in (folder / stem, folder / f"{stem}.gz", folder / "raw" / stem, folder / "raw" / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_idx_dataset(
+    folder: str | os.PathLike, split: str = "train", size: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST-format images and labels from ``folder`` (the four standard IDX files, plain or .gz)."""
+    if split not in _IDX_FILES:
+        raise DataError(f"split must be 'train' or 'test', not {split!r}")
+    folder = Path(folder)
+    images_stem, labels_stem = _IDX_FILES[split]
+    images_path, labels_path = _find(folder, images_stem), _find(folder, labels_stem)
+    if images_path is None or labels_path is None:
+        raise DataError(
+            f"no {images_stem}[.gz] and {labels_stem}[.gz] in {folder}: download the IDX files of MNIST or "
+            "Fashion-MNIST into that folder (no network is used), or use dataset='digits', which is bundled"
+        )
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images.ndim != 3 or labels.shape != (len(images),):
+        raise DataError(f"{images_path} and {labels_path} do not hold matching images and labels")
+    x = _resize(images / 255.0, size) * 2 - 1
+    return x.clamp(-1, 1), torch.as_tensor(labels.astype(np.int64))
+
+
+def load_images(
+    name: str = "digits", size: int | None = None, root: str | os.PathLike | None = None, split: str = "train"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (n, 1, size, size) in [-1, 1] and labels (n,) of a named data set.
+
+    ``"digits"`` is bundled with scikit-learn (default size 16). ``"mnist"`` and
+    ``"fashion-mnist"`` are read from the IDX files in ``root`` (default
+    ``~/.cache/fingan/<name>``; default size 28).
+    """
+    if name not in IMAGE_DATASETS:
+        raise DataError(f"unknown image data set {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
+    if size is not None and not 4 <= size <= 128:
+        raise DataError(f"size must be between 4 and 128, got {size}")
+    if name == "digits":
+        return load_digits(size or 16)
+    folder = Path(root) if root is not None else Path.home() / ".cache" / "fingan" / name
+    return load_idx_dataset(folder, split, size)

@@ -1,0 +1,130 @@
+"""Image GANs: data, metrics, and the DCGAN / conditional / AC-GAN / InfoGAN variants on the engine."""
+
+import gzip
+
+import numpy as np
+import pytest
+import torch
+
+from fingan.data.images import load_images, read_idx
+from fingan.engine.auxiliary import make_auxiliary
+from fingan.errors import ConfigError, DataError
+from fingan.models import ImageGAN, load_model
+from fingan.validation.images import class_accuracy, feature_classifier, features, frechet_distance, image_metrics, prdc
+
+FAST = {"channels": 16, "batch_size": 64, "device": "cpu", "log_every": 50}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_images("digits", size=16)
+
+
+@pytest.fixture(scope="module")
+def classifier(digits, tmp_path_factory):
+    import os
+
+    os.environ["FINGAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    try:
+        return feature_classifier("digits", *digits)
+    finally:
+        del os.environ["FINGAN_CACHE"]
+
+
+# ------------------------------------------------------------------ data
+
+
+def test_digits_are_scaled_and_resized(digits):
+    x, y = digits
+    assert x.shape == (1797, 1, 16, 16) and y.shape == (1797,)
+    assert x.min() >= -1 and x.max() <= 1 and set(y.tolist()) == set(range(10))
+    assert load_images("digits", size=32)[0].shape == (1797, 1, 32, 32)
+
+
+def test_idx_files_are_read_and_missing_ones_explained(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    header = bytes([0, 0, 8, 3]) + np.array([5, 28, 28], dtype=">u4").tobytes()
+    with gzip.open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as fh:
+        fh.write(header + images.tobytes())
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1]) + np.array([5], ">u4").tobytes()
+                                                       + bytes([3, 1, 4, 1, 5]))
+    np.testing.assert_array_equal(read_idx(tmp_path / "train-images-idx3-ubyte.gz"), images)
+    x, y = load_images("mnist", root=tmp_path, size=16)
+    assert x.shape == (5, 1, 16, 16) and y.tolist() == [3, 1, 4, 1, 5]
+    with pytest.raises(DataError, match="digits"):
+        load_images("fashion-mnist", root=tmp_path / "empty")
+
+
+# ------------------------------------------------------------------ metrics
+
+
+def test_classifier_features_and_the_metrics_behave(digits, classifier):
+    x, y = digits
+    assert class_accuracy(classifier, x, y) > 0.95
+    f = features(classifier, x)
+    assert frechet_distance(f, f) == pytest.approx(0.0, abs=1e-6)
+    assert frechet_distance(f[:900], f[900:]) < frechet_distance(f[y == 0], f[y == 1])
+    same = prdc(f[:900], f[900:1800])
+    collapsed = prdc(f[:900], np.repeat(f[900:901], 900, axis=0))
+    assert same["recall"] > 0.7 and collapsed["recall"] < 0.05 and collapsed["coverage"] < 0.05
+
+
+# ------------------------------------------------------------------ models
+
+
+def test_dcgan_training_shrinks_the_frechet_distance(digits, classifier):
+    x, _ = digits
+    untrained = ImageGAN(steps=0, **FAST).fit(x)
+    trained = ImageGAN(steps=300, **FAST).fit(x)
+    before = image_metrics(classifier, x, untrained.sample(500, seed=0))["frechet distance"]
+    after = image_metrics(classifier, x, trained.sample(500, seed=0))["frechet distance"]
+    assert after < 0.5 * before
+    samples = trained.sample(8, seed=1)
+    assert samples.shape == (8, 1, 16, 16) and samples.min() >= -1 and samples.max() <= 1
+
+
+def test_conditional_sn_gan_draws_the_requested_digits(digits, classifier, tmp_path):
+    x, y = digits
+    gan = ImageGAN(variant="conditional", objective="hinge", spectral_norm=True, steps=800, **FAST).fit(x, y)
+    requested = torch.arange(500) % 10
+    assert class_accuracy(classifier, gan.sample(500, seed=0, labels=requested), requested) > 0.5  # chance: 0.1
+    path = gan.save_grid(tmp_path / "grid.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    loaded = load_model(gan.save(tmp_path / "g.pt"), device="cpu")
+    np.testing.assert_allclose(loaded.sample(10, seed=3), gan.sample(10, seed=3), atol=1e-6)
+
+
+def test_infogan_code_is_recovered_by_its_auxiliary_head(digits):
+    x, _ = digits
+    gan = ImageGAN(variant="infogan", objective="hinge", spectral_norm=True, steps=300, **FAST).fit(x)
+    codes = torch.arange(400) % 10
+    images = torch.as_tensor(gan.sample(400, seed=0, labels=codes))
+    with torch.no_grad():
+        predicted = gan.trainer_.critic(images)[1].argmax(dim=1)
+    assert (predicted == codes).float().mean() > 0.9  # the code survives into the images: high I(c; G(z, c))
+
+
+def test_acgan_critic_classifies_real_and_fake():
+    task = make_auxiliary("acgan", 3)
+    labels = torch.tensor([0, 1, 2])
+    confident = torch.eye(3) * 20
+    assert task.critic_loss(confident, labels, confident, labels) < 1e-6
+    assert task.critic_loss(-confident, labels, confident, labels) > 10  # wrong on the real images
+    info = make_auxiliary("infogan", 4)
+    codes = info.fake_labels(None, 1000, torch.Generator().manual_seed(0))
+    assert set(codes.tolist()) == {0, 1, 2, 3}
+    assert info.critic_loss(-confident[:1, :3].repeat(1, 1), labels[:1], confident[:1], labels[:1]) < 1e-6
+
+
+def test_image_gan_rejects_bad_input(digits):
+    x, y = digits
+    with pytest.raises(ConfigError, match="variant"):
+        ImageGAN(variant="stylegan")
+    with pytest.raises(DataError, match="needs labels"):
+        ImageGAN(variant="acgan", **FAST).fit(x)
+    with pytest.raises(DataError, match="power of 2"):
+        ImageGAN(**FAST).fit(torch.zeros(4, 1, 12, 12))
+    with pytest.raises(DataError, match=r"\[-1, 1\]"):
+        ImageGAN(**FAST).fit(x * 3)
+    with pytest.raises(ConfigError, match="needs a critic"):
+        ImageGAN(variant="infogan", objective="mmd", steps=1, **FAST).fit(x)
