@@ -393,10 +393,8 @@ def train_quantgan(args: argparse.Namespace) -> int:
     from fingan.models.quantgan import QuantGAN, QuantGANConfig
 
     config = load_config(QuantGANConfig, args.config) if args.config is not None else None
-    flags = {"steps": args.steps, "objective": args.objective, "hidden": args.hidden, "dilations": args.dilations,
-             "window": args.window, "noise_dim": args.noise_dim, "batch_size": args.batch_size,
-             "n_critic": args.n_critic, "lr_g": args.lr_g, "lr_d": args.lr_d, "seed": args.seed}
-    options = {k: v for k, v in flags.items() if v is not None}
+    options = _given(args, "steps", "objective", "hidden", "dilations", "window", "noise_dim", "batch_size",
+                     "n_critic", "lr_g", "lr_d", "seed")
     if args.conditional:
         options["conditional"] = True
     model = QuantGAN(config, device=args.device, progress=args.progress, **options)
@@ -419,9 +417,7 @@ def train_corrgan(args: argparse.Namespace) -> int:
     """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt``."""
     from fingan.models.corrgan import CorrGAN
 
-    flags = {"steps": args.steps, "objective": args.objective, "channels": args.channels,
-             "batch_size": args.batch_size, "seed": args.seed}
-    options = {k: v for k, v in flags.items() if v is not None}
+    options = _given(args, "steps", "objective", "channels", "batch_size", "seed")
     model = CorrGAN(n_assets=args.n_assets, window=args.window, step=args.step, conditional=args.conditional,
                     postprocess=args.postprocess, device=args.device, progress=args.progress, **options)
     returns = _returns_for(args)
@@ -451,9 +447,7 @@ def train_image(args: argparse.Namespace) -> int:
     from fingan.models.images import ImageGAN
     from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
-    flags = {"channels": args.channels, "batch_size": args.batch_size, "n_critic": args.n_critic,
-             "lr_g": args.lr_g, "lr_d": args.lr_d}
-    options = {k: v for k, v in flags.items() if v is not None}
+    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d")
     model = ImageGAN(variant=args.variant, objective=args.objective, spectral_norm=args.sn, steps=args.steps,
                      seed=args.seed, device=args.device, progress=args.progress, **options)
     images, labels = load_images(args.dataset, size=args.size, root=args.root)
@@ -471,6 +465,11 @@ def train_image(args: argparse.Namespace) -> int:
     print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
     return 0
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The named flags the user gave (not None), as recipe options."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _refuse_existing(path: Path, flag: str) -> None:
