@@ -1,4 +1,4 @@
-"""Image benchmark: every ImageGAN variant on scikit-learn's digits (16x16), a fixed budget, several seeds.
+"""Image benchmark: every ImageGAN variant and the VAE on scikit-learn's digits (16x16), a fixed budget, several seeds.
 
     python benchmarks/images.py --steps 1500 --seeds 3 --jobs 2 --out benchmarks/results/images.md
 
@@ -27,6 +27,7 @@ VARIANTS: dict[str, dict] = {
     "AC-GAN (hinge + SN)": {"variant": "acgan", "objective": "hinge", "spectral_norm": True},
     "InfoGAN (hinge + SN, 10 codes)": {"variant": "infogan", "objective": "hinge", "spectral_norm": True},
     "GMMN (mmd, no critic)": {"objective": "mmd"},
+    "VAE (baseline, latent 16)": {"vae": True},
 }
 
 
@@ -35,14 +36,18 @@ def run(name: str, seed: int, steps: int, grid_dir: str | None) -> tuple[str, in
 
     torch.set_num_threads(1)
     from fingan.data.images import load_images
+    from fingan.baselines import VAE
     from fingan.models.images import ImageGAN
     from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
     x, y = load_images("digits", size=16)
     options = VARIANTS[name]
-    gan = ImageGAN(steps=steps, channels=32, seed=seed, device="cpu", **options)
     started = time.perf_counter()
-    gan.fit(x, y if options.get("variant") in ("conditional", "acgan") else None)
+    if options.get("vae"):
+        gan = VAE(steps=steps, channels=32, seed=seed, device="cpu").fit(x)
+    else:
+        gan = ImageGAN(steps=steps, channels=32, seed=seed, device="cpu", **options)
+        gan.fit(x, y if options.get("variant") in ("conditional", "acgan") else None)
     seconds = time.perf_counter() - started
     net = feature_classifier("digits", x, y)
     samples = gan.sample(2000, seed=seed)
@@ -65,19 +70,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), metavar="NAME",
+                        help="run only these variants (default: all)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    names = args.variants or list(VARIANTS)
     grid_dir = None
     if args.out is not None:
         grid_dir = args.out.with_suffix("")
         grid_dir.mkdir(parents=True, exist_ok=True)
     feature_classifier("digits", *load_images("digits", size=16))  # train and cache it once, before the workers
-    jobs = [(name, seed) for name in VARIANTS for seed in range(args.seeds)]
+    jobs = [(name, seed) for name in names for seed in range(args.seeds)]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(run, *zip(*jobs), [args.steps] * len(jobs), [None if grid_dir is None else str(grid_dir)] * len(jobs)))
     columns = ["frechet distance", "precision", "recall", "density", "coverage", "class accuracy"]
     rows = []
-    for name in VARIANTS:
+    for name in names:
         runs = [m for n, _, m, _ in results if n == name]
         secs = np.mean([s for n, _, _, s in results if n == name])
         cells = []
@@ -89,7 +97,8 @@ def main() -> None:
     note = (f"\n{args.steps} generator steps, channels 32, batch 128, {args.seeds} seeds (mean ± sd), 2000 samples "
             f"each against the 1797 digits; features: the 64-d penultimate layer of a small CNN trained on the "
             f"digits (fingan.validation.images). Machine: {machine_description()}, {args.jobs} processes x 1 thread. "
-            f"Command: `python benchmarks/images.py --steps {args.steps} --seeds {args.seeds} --jobs {args.jobs}`.")
+            f"Command: `python benchmarks/images.py --steps {args.steps} --seeds {args.seeds} --jobs {args.jobs}"
+            + ("" if args.variants is None else " --variants " + " ".join(f"'{v}'" for v in args.variants)) + "`.")
     publish(table, note, args.out)
 
 

@@ -128,3 +128,18 @@ def test_image_gan_rejects_bad_input(digits):
         ImageGAN(**FAST).fit(x * 3)
     with pytest.raises(ConfigError, match="needs a critic"):
         ImageGAN(variant="infogan", objective="mmd", steps=1, **FAST).fit(x)
+
+
+def test_vae_baseline_learns_and_samples_in_range(digits, classifier):
+    from fingan.baselines import VAE
+
+    x, _ = digits
+    vae = VAE(steps=400, channels=16, device="cpu").fit(x)
+    assert vae.history_[-1] < 0.8 * vae.history_[0]  # the negative ELBO falls
+    untrained = VAE(steps=0, channels=16, device="cpu").fit(x)
+    fd = {name: image_metrics(classifier, x, m.sample(500, seed=0))["frechet distance"]
+          for name, m in (("trained", vae), ("untrained", untrained))}
+    assert fd["trained"] < 0.5 * fd["untrained"]
+    samples = vae.sample(10, seed=0)
+    assert samples.shape == (10, 1, 16, 16) and samples.min() >= -1 and samples.max() <= 1
+    np.testing.assert_array_equal(samples, vae.sample(10, seed=0))

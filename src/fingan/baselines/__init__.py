@@ -3,5 +3,6 @@
 from fingan.baselines.bootstrap import StationaryBootstrap
 from fingan.baselines.correlations import CorrelationBootstrap, LKJCorrelations, SpectrumCorrelations
 from fingan.baselines.garch import GARCH
+from fingan.baselines.images import VAE
 
-__all__ = ["GARCH", "CorrelationBootstrap", "LKJCorrelations", "SpectrumCorrelations", "StationaryBootstrap"]
+__all__ = ["GARCH", "CorrelationBootstrap", "LKJCorrelations", "SpectrumCorrelations", "StationaryBootstrap", "VAE"]
