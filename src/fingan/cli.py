@@ -401,15 +401,14 @@ def train_quantgan(args: argparse.Namespace) -> int:
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(train, valid, out_dir=args.out, resume=args.resume)
-    model.save(args.out / "model.pt")
-    summary = {"data": str(args.data), "assets": model.columns_, "train": [str(train.index[0].date()),
-               str(train.index[-1].date())], "receptive_field": model.config.receptive_field,
-               "steps": model.config.trainer.steps, "best_step": model.best_step_, "selection": model.selection_}
-    _write_text(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    _save_run(model, args.out, {
+        "data": str(args.data), "assets": model.columns_, "train": [str(train.index[0].date()),
+        str(train.index[-1].date())], "receptive_field": model.config.receptive_field,
+        "steps": model.config.trainer.steps, "best_step": model.best_step_, "selection": model.selection_})
     print(f"trained a Quant GAN on {', '.join(model.columns_)} ({len(train)} days to {train.index[-1].date()}), "
           f"receptive field {model.config.receptive_field}"
           + ("" if model.best_step_ is None else f", checkpoint of step {model.best_step_} chosen on validation"))
-    print(f"wrote {args.out / 'model.pt'}, {args.out / 'metrics.jsonl'}, {args.out / 'summary.json'}")
+    _print_written(args.out)
     return 0
 
 
@@ -429,13 +428,12 @@ def train_corrgan(args: argparse.Namespace) -> int:
         market = log_returns(load_index())
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(returns, market=market, out_dir=args.out, resume=args.resume)
-    model.save(args.out / "model.pt")
-    summary = {"data": str(args.data), "assets": list(map(str, returns.columns)), "n_assets": args.n_assets,
-               "window": args.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps}
-    _write_text(args.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    _save_run(model, args.out, {
+        "data": str(args.data), "assets": list(map(str, returns.columns)), "n_assets": args.n_assets,
+        "window": args.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps})
     print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {args.n_assets} assets "
           f"({args.window}-day windows every {args.step} days)")
-    print(f"wrote {args.out / 'model.pt'}, {args.out / 'metrics.jsonl'}, {args.out / 'summary.json'}")
+    _print_written(args.out)
     return 0
 
 
@@ -465,6 +463,17 @@ def train_image(args: argparse.Namespace) -> int:
     print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
     return 0
+
+
+def _save_run(model: Any, out: Path, summary: dict[str, Any]) -> None:
+    """Write ``model.pt`` and ``summary.json`` of a finished training run."""
+    model.save(out / "model.pt")
+    _write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+
+
+def _print_written(out: Path) -> None:
+    """Say where a training run's files went."""
+    print(f"wrote {out / 'model.pt'}, {out / 'metrics.jsonl'}, {out / 'summary.json'}")
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
