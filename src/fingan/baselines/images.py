@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fingan.data.images import as_training_images
 from fingan.engine.device import resolve_device
 from fingan.errors import ConfigError, DataError
 from fingan.nets.conv import ConvCritic, ConvGenerator
@@ -63,12 +64,7 @@ class VAE:
 
     def fit(self, images: Any) -> VAE:
         """Train on images (n, channels, size, size) in [-1, 1]; returns self."""
-        x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
-        if x.dim() != 4 or x.shape[-1] != x.shape[-2] or x.shape[-1] < 8 or x.shape[-1] & (x.shape[-1] - 1):
-            raise DataError(f"images must have shape (n, channels, size, size) with size a power of 2 >= 8, got "
-                            f"{tuple(x.shape)}")
-        if x.min() < -1.0001 or x.max() > 1.0001:
-            raise DataError("images must be scaled to [-1, 1]")
+        x = as_training_images(images)
         self.shape_ = tuple(x.shape[1:])
         self._build(x.shape[1], x.shape[-1])
         x = x.to(self.device)

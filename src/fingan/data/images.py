@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,6 +29,19 @@ def _resize(images: np.ndarray, size: int | None) -> torch.Tensor:
     x = torch.as_tensor(images, dtype=torch.float32)[:, None]
     if size is not None and size != x.shape[-1]:
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return x
+
+
+def as_training_images(images: Any) -> torch.Tensor:
+    """Images as float32 (n, channels, size, size), checked: square, size a power of 2 >= 8, values in [-1, 1]."""
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
+    if x.dim() != 4 or x.shape[-1] != x.shape[-2]:
+        raise DataError(f"images must have shape (n, channels, size, size), got {tuple(x.shape)}")
+    size = x.shape[-1]
+    if size < 8 or size & (size - 1):
+        raise DataError(f"image size must be a power of 2, at least 8 (resize with load_images(size=...)), got {size}")
+    if x.min() < -1.0001 or x.max() > 1.0001:
+        raise DataError("images must be scaled to [-1, 1] (the range of the tanh generator)")
     return x
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fingan.data.images import as_training_images
 from fingan.engine.trainer import TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe
@@ -104,14 +105,8 @@ class ImageGAN(Recipe):
         resume: bool = False,
     ) -> ImageGAN:
         """Train on images (n, channels, size, size) scaled to [-1, 1]; ``labels`` for conditional models."""
-        x = torch.as_tensor(np.asarray(images), dtype=torch.float32)
-        if x.dim() != 4 or x.shape[-1] != x.shape[-2]:
-            raise DataError(f"images must have shape (n, channels, size, size), got {tuple(x.shape)}")
+        x = as_training_images(images)
         size = x.shape[-1]
-        if size < 8 or size & (size - 1):
-            raise DataError(f"image size must be a power of 2, at least 8 (resize with load_images(size=...)), got {size}")
-        if x.min() < -1.0001 or x.max() > 1.0001:
-            raise DataError("images must be scaled to [-1, 1] (the range of the tanh generator)")
         cfg = self.config
         y = None
         if cfg.variant in ("conditional", "acgan"):
@@ -151,7 +146,6 @@ class ImageGAN(Recipe):
         from fingan.validation.plots import image_grid
 
         per_row = self.n_classes_ or 8
-        self._require_fitted()
         return image_grid(self.sample(rows * per_row, seed=seed), path, nrow=per_row, title=title)
 
     def extra_state(self) -> dict[str, Any]:

@@ -237,7 +237,6 @@ class QuantGAN(PathModel, Recipe):
         return self.transform_.inverse_transform(z.numpy().astype(float))
 
     def _paths(self, n_paths: int, length: int, seed: int | None, regime: int | str | None = None) -> np.ndarray:
-        self._require_fitted()
         return self._generate_returns(n_paths, length, seed, regime)
 
     def sample(
