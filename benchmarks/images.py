@@ -26,6 +26,11 @@ VARIANTS: dict[str, dict] = {
     "conditional (hinge + SN, projection)": {"variant": "conditional", "objective": "hinge", "spectral_norm": True},
     "AC-GAN (hinge + SN)": {"variant": "acgan", "objective": "hinge", "spectral_norm": True},
     "InfoGAN (hinge + SN, 10 codes)": {"variant": "infogan", "objective": "hinge", "spectral_norm": True},
+    "progressive (WGAN-GP, paper settings)": {"arch": "progressive", "objective": "wgan-gp", "n_critic": 1,
+                                              "lr_g": 1e-3, "lr_d": 1e-3, "betas": (0.0, 0.99), "drift": 1e-3},
+    "VGrow (KL)": {"objective": "vgrow", "objective_params": {"divergence": "kl"}},
+    "VGrow (JS)": {"objective": "vgrow", "objective_params": {"divergence": "js"}},
+    "VGrow (logD)": {"objective": "vgrow", "objective_params": {"divergence": "logd"}},
     "GMMN (mmd, no critic)": {"objective": "mmd"},
     "VAE (baseline, latent 16)": {"vae": True},
 }

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 import pandas as pd
 import pytest
 
@@ -200,3 +201,17 @@ def test_train_image_writes_grid_metrics_and_model(tmp_path, capsys, monkeypatch
     assert (out / "samples.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["sample", str(out), "--n", "7", "--out", str(tmp_path / "x.npy")]) == 0
     assert np.load(tmp_path / "x.npy").shape == (7, 1, 16, 16)
+
+
+def test_train_image_takes_the_progressive_arch_and_objective_parameters(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "grown"
+    assert main(["train", "image", "--arch", "progressive", "--objective", "vgrow", "--objective-param",
+                 "divergence=js", "--objective-param", "step_size=0.2", "--betas", "0", "0.99", "--steps", "10",
+                 "--channels", "8", "--out", str(out), "--no-progress"]) == 0
+    assert "progressive, gan, vgrow" in capsys.readouterr().out
+    saved = torch.load(out / "model.pt", weights_only=True)["config"]["trainer"]
+    assert saved["objective_params"] == {"divergence": "js", "step_size": 0.2} and saved["growth_steps"] == 2
+    assert main(["train", "image", "--objective", "vgrow", "--objective-param", "divergence=chi2", "--steps", "1",
+                 "--out", str(tmp_path / "bad"), "--no-progress"]) == 1
+    assert "VGrow divergence must be one of kl, js, logd" in capsys.readouterr().err

@@ -30,3 +30,12 @@ def test_correlation_notebook_runs_validates_and_stress_tests(tmp_path, monkeypa
     stress = nb.cells[-1].outputs[-1]["data"]["text/plain"]
     assert "Perron-Frobenius share" in facts and "LKJ" in facts
     assert "hierarchical risk parity" in stress and "CorrGAN" in stress
+
+
+def test_image_gan_notebook_runs_and_scores_every_variant(tmp_path, monkeypatch):
+    monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
+    nb = run_notebook("image_gans.ipynb", tmp_path, monkeypatch)
+    table = nb.cells[7].outputs[-1]["data"]["text/plain"]
+    for name in ("DCGAN (ns)", "progressive (WGAN-GP)", "VGrow (logD)", "GMMN (mmd)", "VAE (baseline)", "class accuracy"):
+        assert name in table
+    assert "(2, 1.0)" in nb.cells[-1].outputs[-1]["text"]

@@ -37,6 +37,24 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _positive_or_zero_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {value}")
+    return value
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true / false), else as text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
 def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     from fingan.data.toy import TOY_DISTRIBUTIONS
     from fingan.engine.objectives import OBJECTIVES
@@ -127,13 +145,18 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
 def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     from fingan.data.images import IMAGE_DATASETS
 
-    p = sub.add_parser("image", help="train an image GAN (DCGAN architecture, any objective)")
+    p = sub.add_parser("image", help="train an image GAN (DCGAN or progressive nets, any objective)")
     p.add_argument("--dataset", default="digits", choices=IMAGE_DATASETS)
     p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
+    p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
     p.add_argument("--size", type=_positive_int, default=16, help="image side (a power of 2)")
-    p.add_argument("--arch", default="dcgan", choices=["dcgan"])
+    p.add_argument("--arch", default="dcgan", choices=["dcgan", "progressive"])
     p.add_argument("--variant", default="gan", choices=["gan", "conditional", "acgan", "infogan"])
-    p.add_argument("--objective", default="ns", metavar="NAME")
+    p.add_argument("--objective", default="ns", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow")
+    p.add_argument("--objective-param", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
+                   help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
+    p.add_argument("--drift", type=_positive_float, help="drift penalty weight (progressive growing: 0.001)")
+    p.add_argument("--betas", type=_positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"))
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
     p.add_argument("--steps", type=_positive_int, default=2000)
     p.add_argument("--channels", type=_positive_int)
@@ -190,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_returns.add_argument("--device", default="auto")
     bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
     bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    bench_tp = bench_sub.add_parser("throughput", help="training steps/s, samples/s and memory per recipe")
+    bench_tp.add_argument("--cases", nargs="+", metavar="NAME", help="cases to run (default: all)")
+    bench_tp.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
+    bench_tp.add_argument("--steps", type=_positive_int, default=20, help="timed generator steps per run")
+    bench_tp.add_argument("--no-compile", action="store_true", help="skip the torch.compile runs")
+    bench_tp.add_argument("--out", type=Path, help="write the Markdown table here")
     bench_corr = bench_sub.add_parser("correlations", help="CorrGAN vs LKJ, spectrum and bootstrap matrices")
     bench_corr.add_argument("--mode", choices=["small", "full"], default="small")
     bench_corr.add_argument("--seed", type=int, default=0)
@@ -445,14 +474,16 @@ def train_image(args: argparse.Namespace) -> int:
     from fingan.models.images import ImageGAN
     from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
-    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d")
-    model = ImageGAN(variant=args.variant, objective=args.objective, spectral_norm=args.sn, steps=args.steps,
+    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas")
+    model = ImageGAN(arch=args.arch, variant=args.variant, objective=args.objective,
+                     objective_params=dict(args.objective_param), spectral_norm=args.sn, steps=args.steps,
                      seed=args.seed, device=args.device, progress=args.progress, **options)
-    images, labels = load_images(args.dataset, size=args.size, root=args.root)
+    images, labels = load_images(args.dataset, size=args.size, root=args.root, download=args.download)
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(images, labels, out_dir=args.out, resume=args.resume)
     model.save(args.out / "model.pt")
-    title = f"{args.dataset}, {args.variant}, {args.objective}{' + SN' if args.sn else ''}, {args.steps} steps"
+    title = (f"{args.dataset}, {args.arch}, {args.variant}, {args.objective}{' + SN' if args.sn else ''}, "
+             f"{args.steps} steps")
     model.save_grid(args.out / "samples.png", title=title)
     net = feature_classifier(args.dataset, images, labels)
     samples = model.sample(2000, seed=args.seed)
@@ -603,13 +634,27 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    """``fingan bench returns`` and ``fingan bench correlations``."""
+    """``fingan bench returns``, ``correlations`` and ``throughput``."""
     from fingan.bench import benchmark_markdown, returns_benchmark
     from fingan.validation.tables import machine_description, publish
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    if args.benchmark == "throughput":
+        from fingan.bench.throughput import throughput_benchmark, throughput_markdown
+
+        compile_options = (False,) if args.no_compile else (False, True)
+        rows = throughput_benchmark(args.cases, args.devices, args.steps, compile_options)
+        note = (f"\n{args.steps} timed generator steps after a warm-up (which includes any compilation), random "
+                f"data of each recipe's shape; samples/s from the trained generator; peak memory: CUDA allocator "
+                f"peak, or the peak resident set of a fresh process per CPU case. Machine: {machine_description()}. "
+                f"Command: `python benchmarks/throughput.py"
+                + ("" if args.cases is None else " --cases " + " ".join(f"'{c}'" for c in args.cases))
+                + ("" if args.devices is None else " --devices " + " ".join(args.devices))
+                + f" --steps {args.steps}{' --no-compile' if args.no_compile else ''}`.")
+        publish(throughput_markdown(rows), note, args.out)
+        return 0
     if args.benchmark == "correlations":
         from fingan.bench import correlations_benchmark, correlations_markdown
 

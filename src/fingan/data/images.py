@@ -1,4 +1,4 @@
-"""Image data sets for the image GANs: scikit-learn's digits (bundled), MNIST and Fashion-MNIST (local files).
+"""Image data sets for the image GANs: scikit-learn's digits (bundled), MNIST and Fashion-MNIST (IDX files or torchvision).
 
 Images come as float tensors (n, channels, size, size) scaled to [-1, 1] (the range of a
 tanh generator) with integer labels (n,).
@@ -77,42 +77,86 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return body.reshape(dims)
 
 
+# torchvision keeps the IDX files in <root>/<class name>/raw
+_TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+
+
 def _find(folder: Path, stem: str) -> Path | None:
-    for candidate in (folder / stem, folder / f"{stem}.gz", folder / "raw" / stem, folder / "raw" / f"{stem}.gz"):
-        if candidate.is_file():
-            return candidate
+    subfolders = [folder, folder / "raw", *(folder / name / "raw" for name in _TORCHVISION_CLASSES.values())]
+    for sub in subfolders:
+        for candidate in (sub / stem, sub / f"{stem}.gz"):
+            if candidate.is_file():
+                return candidate
     return None
 
 
+def _from_torchvision(name: str, folder: Path, split: str, download: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Images and labels through torchvision's data set class, or None when torchvision is not installed."""
+    try:
+        from torchvision import datasets
+    except ImportError:
+        return None
+    dataset_class = getattr(datasets, _TORCHVISION_CLASSES[name])
+    try:
+        dataset = dataset_class(str(folder), train=split == "train", download=download)
+    except (RuntimeError, OSError) as exc:
+        hint = "" if download else "; pass download=True (--download) to fetch it, which needs network access"
+        raise DataError(f"torchvision could not load {name} from {folder}: {exc}{hint}. "
+                        "dataset='digits' is bundled and works offline") from None
+    return np.asarray(dataset.data), np.asarray(dataset.targets)
+
+
 def load_idx_dataset(
-    folder: str | os.PathLike, split: str = "train", size: int | None = None
+    folder: str | os.PathLike,
+    split: str = "train",
+    size: int | None = None,
+    name: str = "mnist",
+    download: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """MNIST-format images and labels from ``folder`` (the four standard IDX files, plain or .gz)."""
+    """MNIST-format images and labels from ``folder``.
+
+    The four standard IDX files (plain or .gz) are looked for in ``folder``, its ``raw/``
+    and torchvision's ``MNIST/raw`` or ``FashionMNIST/raw``. When they are not there and
+    torchvision is installed, its data set class ``name`` loads them (and with
+    ``download=True`` fetches them, which needs network access).
+    """
     if split not in _IDX_FILES:
         raise DataError(f"split must be 'train' or 'test', not {split!r}")
     folder = Path(folder)
     images_stem, labels_stem = _IDX_FILES[split]
     images_path, labels_path = _find(folder, images_stem), _find(folder, labels_stem)
-    if images_path is None or labels_path is None:
-        raise DataError(
-            f"no {images_stem}[.gz] and {labels_stem}[.gz] in {folder}: download the IDX files of MNIST or "
-            "Fashion-MNIST into that folder (no network is used), or use dataset='digits', which is bundled"
-        )
-    images, labels = read_idx(images_path), read_idx(labels_path)
+    if images_path is not None and labels_path is not None:
+        images, labels = read_idx(images_path), read_idx(labels_path)
+        source = f"{images_path} and {labels_path}"
+    else:
+        arrays = _from_torchvision(name, folder, split, download)
+        if arrays is None:
+            raise DataError(
+                f"no {images_stem}[.gz] and {labels_stem}[.gz] in {folder}: put the IDX files of MNIST or "
+                "Fashion-MNIST into that folder (no network is used), or install torchvision and pass "
+                "download=True (--download), or use dataset='digits', which is bundled"
+            )
+        images, labels = arrays
+        source = f"torchvision's {name} in {folder}"
     if images.ndim != 3 or labels.shape != (len(images),):
-        raise DataError(f"{images_path} and {labels_path} do not hold matching images and labels")
+        raise DataError(f"{source} do not hold matching images and labels")
     x = _resize(images / 255.0, size) * 2 - 1
     return x.clamp(-1, 1), torch.as_tensor(labels.astype(np.int64))
 
 
 def load_images(
-    name: str = "digits", size: int | None = None, root: str | os.PathLike | None = None, split: str = "train"
+    name: str = "digits",
+    size: int | None = None,
+    root: str | os.PathLike | None = None,
+    split: str = "train",
+    download: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (n, 1, size, size) in [-1, 1] and labels (n,) of a named data set.
 
     ``"digits"`` is bundled with scikit-learn (default size 16). ``"mnist"`` and
     ``"fashion-mnist"`` are read from the IDX files in ``root`` (default
-    ``~/.cache/fingan/<name>``; default size 28).
+    ``~/.cache/fingan/<name>``; default size 28), or through torchvision when it is
+    installed (:func:`load_idx_dataset`; ``download=True`` lets torchvision fetch them).
     """
     if name not in IMAGE_DATASETS:
         raise DataError(f"unknown image data set {name!r}; choose one of {', '.join(IMAGE_DATASETS)}")
@@ -121,4 +165,4 @@ def load_images(
     if name == "digits":
         return load_digits(size or 16)
     folder = Path(root) if root is not None else Path.home() / ".cache" / "fingan" / name
-    return load_idx_dataset(folder, split, size)
+    return load_idx_dataset(folder, split, size, name=name, download=download)

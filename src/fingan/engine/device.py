@@ -25,10 +25,16 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def use_bf16(device: torch.device, amp: bool | str = "auto") -> bool:
-    """bf16 autocast is used on CUDA when ``amp`` is ``"auto"`` or True; never on CPU."""
+    """Whether to train under bf16 autocast.
+
+    ``"auto"``: on CUDA GPUs that support bf16, not on CPU (where it measured slower,
+    ``benchmarks/throughput.py``); ``True`` forces it on either device, ``False`` off.
+    """
     if amp not in (True, False, "auto"):
         raise ConfigError(f"amp must be True, False or 'auto', not {amp!r}")
-    return device.type == "cuda" and amp in (True, "auto") and torch.cuda.is_bf16_supported()
+    if device.type == "cuda":
+        return amp in (True, "auto") and torch.cuda.is_bf16_supported()
+    return amp is True
 
 
 def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:

@@ -6,6 +6,8 @@ outputs (no final activation) come in; each objective applies its own link. An
 objective also carries the optimiser defaults of its paper (:class:`Hyperparameters`),
 which the Trainer uses unless the user overrides them. Critic-free objectives (``mmd``)
 set ``uses_critic = False`` and implement ``sample_loss(real, fake)`` instead.
+Particle objectives (``vgrow``) set ``moves_particles = True``: the generator is fitted
+to its own samples moved along the critic (``move`` and ``particle_loss``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Objective:
 
     name: str = ""
     uses_critic: bool = True
+    moves_particles: bool = False
     defaults: Hyperparameters = Hyperparameters()
 
     def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
@@ -291,3 +294,84 @@ class MMD(Objective):
         else:
             bw = median_bandwidth(real) * torch.tensor(self.scales, device=real.device)
         return rbf_mmd2(real.float(), fake.float(), bw)
+
+
+@dataclass(frozen=True)
+class FlowDivergence:
+    """One f-divergence for VGrow, through the weight of its velocity field.
+
+    With the density ratio ``r = q / p`` (particles over data) and the logistic critic's
+    logit ``d = log(p / q)``, so ``r = exp(-d)``, the velocity ``-f''(r) grad r`` equals
+    ``f''(r) r grad d``; ``weight(d)`` is that scalar ``f''(r) r``.
+    """
+
+    name: str
+    formula: str
+    weight: Callable[[torch.Tensor], torch.Tensor]
+
+
+FLOW_DIVERGENCES: dict[str, FlowDivergence] = {
+    d.name: d
+    for d in [
+        FlowDivergence("kl", "f(u) = u log u: f''(r) r = 1", torch.ones_like),
+        FlowDivergence("js", "f(u) = u log u - (u + 1) log((u + 1) / 2): f''(r) r = 1 / (1 + r)", torch.sigmoid),
+        FlowDivergence("logd", "f(u) = (u + 1) log(u + 1) - 2 log 2: f''(r) r = r / (1 + r)",
+                       lambda d: torch.sigmoid(-d)),
+    ]
+}
+
+
+@OBJECTIVES.register("vgrow")
+class VGrow(Minimax):
+    r"""Variational gradient flow (VGrow; Gao, Jiao, Wang, Wang, Yang, Zhang 2019).
+
+    A training mode rather than a game. Each step:
+
+    1. the critic is a logistic regression of data against generated samples, so its logit
+       estimates :math:`d(x) = \log p(x) / q(x)` (data density p, generator density q);
+    2. generated samples (particles) take ``particle_steps`` explicit Euler steps of size
+       ``step_size`` along the gradient flow of :math:`D_f(q \Vert p)`, whose velocity is
+       :math:`v = -\nabla f'(r) = f''(r)\, r\, \nabla d` with :math:`r = q / p = e^{-d}`;
+    3. the generator is fitted to the moved particles by least squares,
+       :math:`\min_\theta \frac1n \sum_i \lVert G_\theta(z_i) - \tilde x_i \rVert^2`.
+
+    ``divergence`` is one of ``FLOW_DIVERGENCES``: ``kl``, ``js`` or ``logd`` (the
+    divergence whose flow the logD-trick GAN follows). The default step size and number of
+    particle steps are ours, tuned on the digits data.
+    """
+
+    name = "vgrow"
+    moves_particles = True
+    defaults = Hyperparameters(lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), batch_size=64)
+
+    def __init__(self, divergence: str = "logd", step_size: float = 0.1, particle_steps: int = 5) -> None:
+        if divergence not in FLOW_DIVERGENCES:
+            raise ConfigError(f"VGrow divergence must be one of {', '.join(FLOW_DIVERGENCES)}, not {divergence!r}")
+        if step_size <= 0 or particle_steps < 1:
+            raise ConfigError(f"VGrow needs step_size > 0 and particle_steps >= 1, got {step_size}, {particle_steps}")
+        self.divergence = FLOW_DIVERGENCES[divergence]
+        self.step_size = float(step_size)
+        self.particle_steps = int(particle_steps)
+
+    def velocity(self, x: torch.Tensor, logit: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """The flow's velocity at the particles ``x`` given the critic's logit function."""
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(True)
+            d = logit(x).float()
+            (grad,) = torch.autograd.grad(d.sum(), x)
+        weight = self.divergence.weight(d.detach()).view(-1, *([1] * (x.dim() - 1)))
+        return weight * grad.to(weight.dtype)
+
+    def move(self, x: torch.Tensor, logit: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """Particles after ``particle_steps`` Euler steps along the velocity field (no gradient)."""
+        x = x.detach().float()
+        for _ in range(self.particle_steps):
+            x = x + self.step_size * self.velocity(x, logit)
+        return x
+
+    def particle_loss(self, fake: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Least-squares fit of the generator's samples to the moved particles."""
+        return (fake.float() - targets).pow(2).flatten(1).sum(dim=1).mean()
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        raise ConfigError("VGrow fits the generator to moved particles; the Trainer calls particle_loss")

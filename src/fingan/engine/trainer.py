@@ -20,6 +20,7 @@ from fingan.engine.auxiliary import AuxiliaryTask, make_auxiliary
 from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
 from fingan.engine.device import autocast, resolve_device, use_bf16
 from fingan.engine.objectives import Objective, make_objective
+from fingan.engine.progressive import fade_real, growth_state
 from fingan.engine.penalties import (
     HistoricalAverage,
     gradient_penalty,
@@ -62,6 +63,13 @@ class TrainerConfig:
         Weight of orthogonal regularisation of the generator.
     ema_decay : float or None
         Keep an exponential moving average of the generator weights for sampling.
+    drift : float
+        Weight of the drift penalty ``E[D(x_real)^2]`` that keeps critic scores near 0
+        (Karras et al. 2018 use 0.001).
+    growth_steps : int
+        Progressive growing (Karras et al. 2018): steps per fade-in and per stabilisation
+        phase (:mod:`fingan.engine.progressive`); needs nets with ``levels`` and
+        ``set_growth``. 0: off.
     auxiliary, aux_classes, aux_weight
         An auxiliary task on a critic that returns ``(score, logits)``: ``"acgan"`` or
         ``"infogan"`` (:mod:`fingan.engine.auxiliary`) over ``aux_classes`` classes or
@@ -69,7 +77,11 @@ class TrainerConfig:
     seed : int
         Seeds data order, noise and parameter-free randomness: same seed, same result on CPU.
     device, amp
-        ``"auto"`` picks CUDA when present; bf16 autocast is used on CUDA unless ``amp=False``.
+        ``"auto"`` picks CUDA when present; bf16 autocast is used on CUDA unless ``amp=False``
+        (``amp=True`` forces it on CPU too).
+    compile : bool
+        Run the training forward passes through ``torch.compile`` (the gradient penalty's
+        double backward and sampling use the plain modules; weights are shared).
     log_every, checkpoint_every : int
         Losses are averaged, checked for NaN/inf and logged every ``log_every`` steps; a
         checkpoint is written every ``checkpoint_every`` steps (0: only at the end) when
@@ -95,12 +107,15 @@ class TrainerConfig:
     historical_averaging: float = 0.0
     orthogonal_reg: float = 0.0
     ema_decay: float | None = None
+    drift: float = 0.0
+    growth_steps: int = 0
     auxiliary: str | None = None
     aux_classes: int = 10
     aux_weight: float = 1.0
     seed: int = 0
     device: str = "auto"
     amp: bool | str = "auto"
+    compile: bool = False
     log_every: int = 50
     checkpoint_every: int = 0
     progress: bool = False
@@ -134,6 +149,8 @@ class TrainerConfig:
             (self.orthogonal_reg >= 0, "orthogonal_reg must be >= 0"),
             (self.ema_decay is None or 0 < self.ema_decay < 1, f"ema_decay must be in (0, 1), got {self.ema_decay}"),
             (self.aux_weight >= 0, f"aux_weight must be >= 0, got {self.aux_weight}"),
+            (self.drift >= 0, f"drift must be >= 0, got {self.drift}"),
+            (self.growth_steps >= 0, f"growth_steps must be >= 0, got {self.growth_steps}"),
             (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
             (self.checkpoint_every >= 0, f"checkpoint_every must be >= 0, got {self.checkpoint_every}"),
         ]
@@ -205,8 +222,9 @@ class Trainer:
         self.auxiliary: AuxiliaryTask | None = (
             make_auxiliary(cfg.auxiliary, cfg.aux_classes) if cfg.auxiliary else None
         )
-        if self.auxiliary is not None and not self.objective.uses_critic:
-            raise ConfigError(f"auxiliary={cfg.auxiliary!r} needs a critic; objective {cfg.objective!r} has none")
+        if self.auxiliary is not None and (not self.objective.uses_critic or self.objective.moves_particles):
+            raise ConfigError(f"auxiliary={cfg.auxiliary!r} needs an adversarial critic; objective {cfg.objective!r} "
+                              "has none")
         self.device = resolve_device(cfg.device)
         self.bf16 = use_bf16(self.device, cfg.amp)
         self.latent_shape = tuple(int(s) for s in latent_shape)
@@ -220,6 +238,9 @@ class Trainer:
             self.critic = critic.to(self.device)
             if cfg.spectral_norm:
                 apply_spectral_norm(self.critic)
+        # compiled views share the parameters; the plain modules stay the ones saved and sampled
+        self._g_forward = torch.compile(self.generator) if cfg.compile else self.generator
+        self._d_forward = torch.compile(self.critic) if cfg.compile and self.critic is not None else self.critic
         self.opt_g = _OPTIMIZERS[cfg.optimizer](self.generator.parameters(), cfg.lr_g, cfg.betas)
         self.opt_d = (
             _OPTIMIZERS[cfg.optimizer](self.critic.parameters(), cfg.lr_d, cfg.betas)
@@ -235,6 +256,8 @@ class Trainer:
         self.hist_d = (
             HistoricalAverage(self.critic) if cfg.historical_averaging and self.critic is not None else None
         )
+        if cfg.growth_steps and not all(hasattr(net, "set_growth") for net in (generator, critic) if net is not None):
+            raise ConfigError("growth_steps needs progressive nets (fingan.nets.ProgressiveGenerator / ProgressiveCritic)")
         self.data_rng = torch.Generator().manual_seed(cfg.seed)
         self.noise_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.step = 0
@@ -263,7 +286,21 @@ class Trainer:
 
     def _batch(self, data: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng).to(self.device)
-        return data[idx], None if labels is None else labels[idx]
+        real = data[idx]
+        if self.config.growth_steps:
+            real = fade_real(real, *self.growth, self.generator.levels)
+        return real, None if labels is None else labels[idx]
+
+    @property
+    def growth(self) -> tuple[int, float]:
+        """(level, alpha) of progressive growing at the current step."""
+        return growth_state(self.step, self.config.growth_steps, self.generator.levels)
+
+    def _apply_growth(self) -> None:
+        if self.config.growth_steps:
+            for net in (self.generator, self.critic, self.ema.module if self.ema is not None else None):
+                if net is not None:
+                    net.set_growth(*self.growth)
 
     def _noise(
         self, n: int, rng: torch.Generator | None = None, shape: Sequence[int] | None = None
@@ -272,7 +309,7 @@ class Trainer:
         return torch.randn((n, *shape), generator=rng or self.noise_rng, device=self.device)
 
     def _generate(self, z: torch.Tensor, y: torch.Tensor | None, module: nn.Module | None = None) -> torch.Tensor:
-        g = module or self.generator
+        g = module or self._g_forward
         return g(z) if y is None else g(z, y)
 
     def _score(
@@ -281,7 +318,7 @@ class Trainer:
         """Critic scores (float32, flat) and the auxiliary logits when the critic has a head."""
         if noise_std > 0:
             x = x + noise_std * torch.randn(x.shape, generator=self.noise_rng, device=x.device, dtype=x.dtype)
-        out = self.critic(x) if y is None else self.critic(x, y)
+        out = self._d_forward(x) if y is None else self._d_forward(x, y)
         out, logits = out if isinstance(out, tuple) else (out, None)
         return out.float().reshape(-1), logits
 
@@ -304,6 +341,8 @@ class Trainer:
             loss = self.objective.critic_loss(s_real, s_fake)
             if self.auxiliary is not None:
                 loss = loss + cfg.aux_weight * self.auxiliary.critic_loss(l_real, y, l_fake, y_fake)
+            if cfg.drift:
+                loss = loss + cfg.drift * s_real.pow(2).mean()
             if cfg.gp_weight:
                 loss = loss + cfg.gp_weight * gradient_penalty(
                     self.critic, real, fake.to(real.dtype), y_critic, generator=self.noise_rng
@@ -329,7 +368,10 @@ class Trainer:
             self.critic.requires_grad_(False)
         with autocast(self.device, self.bf16):
             fake = self._generate(self._noise(real.shape[0]), y_fake)
-            if self.objective.uses_critic:
+            if self.objective.moves_particles:
+                targets = self.objective.move(fake, lambda x: self._score(x, y_critic, noise_std)[0])
+                loss = self.objective.particle_loss(fake, targets)
+            elif self.objective.uses_critic:
                 s_fake, l_fake = self._score(fake, y_critic, noise_std)
                 loss = self.objective.generator_loss(s_fake)
                 if self.auxiliary is not None:
@@ -389,6 +431,7 @@ class Trainer:
         try:
             while self.step < cfg.steps:
                 noise_std = instance_noise_std(self.step, cfg.instance_noise, anneal)
+                self._apply_growth()
                 loss_d = torch.zeros((), device=self.device)
                 if self.critic is not None:
                     for _ in range(cfg.n_critic):
@@ -450,6 +493,7 @@ class Trainer:
         for a convolutional generator.
         """
         module = self.ema.module if (use_ema and self.ema is not None) else self.generator
+        self._apply_growth()
         rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
         was_training = module.training
         module.eval()

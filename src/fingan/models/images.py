@@ -1,4 +1,4 @@
-"""Image GANs on the engine: DCGAN with any objective, SN-GAN, conditional GAN, AC-GAN, InfoGAN."""
+"""Image GANs on the engine: DCGAN or progressive nets with any objective (VGrow too), SN-GAN, conditional, AC-GAN, InfoGAN."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from fingan.engine.trainer import TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe
 from fingan.nets.conv import ConvCritic, ConvGenerator
+from fingan.nets.progressive import ProgressiveCritic, ProgressiveGenerator, progressive_levels
 
 
 @dataclass
@@ -28,7 +29,14 @@ class ImageGANConfig:
     latent_dim : int
         Noise dimension (100).
     channels : int
-        Width of the last generator stage and the first critic stage; widths double per stage.
+        DCGAN: width of the last generator stage and the first critic stage; widths double
+        per stage. Progressive: the width of every level.
+    arch : {"dcgan", "progressive"}
+        ``"dcgan"``: strided convolutions (Radford et al. 2016). ``"progressive"``: grown
+        from 4x4 to the data's side with new levels faded in (Karras et al. 2018;
+        :mod:`fingan.nets.progressive`); unless ``trainer.growth_steps`` is set, the steps are
+        split evenly over the fade-in and stabilisation phases. The paper trains it with
+        ``objective="wgan-gp", n_critic=1, lr_g=lr_d=1e-3, betas=(0, 0.99), drift=1e-3``.
     variant : {"gan", "conditional", "acgan", "infogan"}
         ``"conditional"``: label-conditioned generator (label embedding with the noise) and
         projection critic; ``"acgan"``: label-conditioned generator and a critic that also
@@ -39,13 +47,15 @@ class ImageGANConfig:
         InfoGAN's number of code values.
     critic_batch_norm : bool or None
         Batch norm in the critic (never on its input layer). ``None``: as in DCGAN, unless
-        the objective uses a gradient penalty or the critic is spectrally normalised.
+        the objective uses a gradient penalty, the critic is spectrally normalised, or the
+        objective moves particles along the critic's gradient (``vgrow``).
     trainer : TrainerConfig
         ``ns`` with Adam 2e-4, beta1 0.5, batch 128 by default; any objective works.
     """
 
     latent_dim: int = 100
     channels: int = 64
+    arch: str = "dcgan"
     variant: str = "gan"
     n_codes: int = 10
     critic_batch_norm: bool | None = None
@@ -70,12 +80,15 @@ class ImageGAN(Recipe):
     config_class = ImageGANConfig
 
     VARIANTS = ("gan", "conditional", "acgan", "infogan")
+    ARCHS = ("dcgan", "progressive")
 
     def __init__(self, config: ImageGANConfig | None = None, **options: Any) -> None:
         super().__init__(config, **options)
         cfg = self.config
         if cfg.variant not in self.VARIANTS:
             raise ConfigError(f"variant must be one of {', '.join(self.VARIANTS)}, not {cfg.variant!r}")
+        if cfg.arch not in self.ARCHS:
+            raise ConfigError(f"arch must be one of {', '.join(self.ARCHS)}, not {cfg.arch!r}")
         if cfg.variant in ("acgan", "infogan"):
             cfg.trainer.auxiliary = cfg.variant
         self.shape_: tuple[int, int, int] | None = None
@@ -84,15 +97,19 @@ class ImageGAN(Recipe):
     def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
         cfg = self.config
         channels, size, _ = self.shape_
+        projection = self.n_classes_ if cfg.variant == "conditional" else 0
+        n_aux = self.n_classes_ if cfg.variant in ("acgan", "infogan") else 0
+        if cfg.arch == "progressive":
+            generator = ProgressiveGenerator(cfg.latent_dim, size, cfg.channels, self.n_classes_, out_channels=channels)
+            critic = ProgressiveCritic(size, cfg.channels, projection, in_channels=channels, n_aux=n_aux)
+            return generator, critic, (cfg.latent_dim,)
         stages = int(math.log2(size // 4))
         resolved = cfg.trainer.resolved()
         batch_norm = cfg.critic_batch_norm
         if batch_norm is None:
-            batch_norm = not (resolved.gp_weight or resolved.spectral_norm)
+            batch_norm = not (resolved.gp_weight or resolved.spectral_norm or resolved.objective == "vgrow")
         generator = ConvGenerator(cfg.latent_dim, size, cfg.channels, self.n_classes_, out_channels=channels,
                                   stages=stages, output="tanh")
-        projection = self.n_classes_ if cfg.variant == "conditional" else 0
-        n_aux = self.n_classes_ if cfg.variant in ("acgan", "infogan") else 0
         critic = ConvCritic(size, cfg.channels, projection, in_channels=channels, stages=stages,
                             batch_norm=batch_norm, n_aux=n_aux)
         return generator, critic, (cfg.latent_dim,)
@@ -120,6 +137,9 @@ class ImageGAN(Recipe):
         elif cfg.variant == "infogan":
             self.n_classes_ = cfg.trainer.aux_classes = cfg.n_codes
         self.shape_ = (x.shape[1], size, size)
+        if cfg.arch == "progressive" and not cfg.trainer.growth_steps:
+            levels = progressive_levels(size)
+            cfg.trainer.growth_steps = max(1, cfg.trainer.steps // (2 * levels - 1))
         self._train(x, y, out_dir=out_dir, resume=resume)
         return self
 

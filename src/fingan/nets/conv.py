@@ -74,8 +74,7 @@ class ConvGenerator(nn.Module):
 class ConvCritic(nn.Module):
     """(batch, in_channels, size, size) -> one score per sample, by ``stages`` stride-2 convolutions.
 
-    With ``n_aux > 0`` the critic also returns the logits of an auxiliary classifier on the
-    same features, as ``(score, logits)`` (AC-GAN classes, InfoGAN codes).
+    ``n_classes`` and ``n_aux`` go to the :class:`CriticHead` (projection, auxiliary logits).
     """
 
     def __init__(
@@ -102,15 +101,29 @@ class ConvCritic(nn.Module):
         with torch.no_grad():
             n_features = self.features.eval()(torch.zeros(1, in_channels, size, size)).shape[1]
         self.features.train()
-        # projection discriminator (Miyato and Koyama 2018): the label enters through an inner
-        # product with the features, so the critic can judge whether input and label match
-        self.embed = nn.Embedding(n_classes, n_features) if n_classes > 0 else None
-        self.head = nn.Linear(n_features, 1)
-        self.aux = nn.Linear(n_features, n_aux) if n_aux > 0 else None
+        self.head = CriticHead(n_features, n_classes, n_aux)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        h = self.features(x)
-        out = self.head(h).reshape(-1)
+        return self.head(self.features(x), y)
+
+
+class CriticHead(nn.Module):
+    """Features (batch, n_features) -> a score per sample, with optional label projection and auxiliary logits.
+
+    Projection discriminator (Miyato and Koyama 2018): with ``n_classes > 0`` the label
+    enters through an inner product of its embedding with the features, so the critic can
+    judge whether input and label match. With ``n_aux > 0`` it returns ``(score, logits)``
+    of an auxiliary classifier on the same features (AC-GAN classes, InfoGAN codes).
+    """
+
+    def __init__(self, n_features: int, n_classes: int = 0, n_aux: int = 0) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_classes, n_features) if n_classes > 0 else None
+        self.linear = nn.Linear(n_features, 1)
+        self.aux = nn.Linear(n_features, n_aux) if n_aux > 0 else None
+
+    def forward(self, h: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        out = self.linear(h).reshape(-1)
         if self.embed is not None:
             if y is None:
                 raise ConfigError("this critic is conditional: call it with labels")

@@ -1,0 +1,209 @@
+"""Training and sampling throughput of each recipe's nets, per device, precision and compilation.
+
+Used by ``benchmarks/throughput.py`` and ``fingan bench throughput``. Each case builds a
+recipe's networks at a fixed size on random data of the right shape (data values do not
+change the cost of a step) and times the engine's :class:`~fingan.engine.Trainer`:
+generator steps per second (each with the objective's critic steps), samples per second
+from the trained generator, and peak memory (CUDA: ``torch.cuda.max_memory_allocated``;
+CPU: the peak resident set of a fresh process per case).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import flop_registry
+
+from fingan.engine.device import resolve_device
+from fingan.engine.trainer import Trainer, TrainerConfig
+from fingan.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Case:
+    """One recipe at one size: how to build its nets and its training data."""
+
+    name: str
+    recipe: str
+    options: dict[str, Any]
+    data_shape: tuple[int, ...]
+    sample_batch: int
+
+
+CASES: dict[str, Case] = {
+    c.name: c
+    for c in [
+        Case("toy MLP", "toy", {}, (20_000, 2), 100_000),
+        Case("Quant GAN (demo size)", "quantgan",
+             {"hidden": 32, "dilations": (1, 2, 4, 8, 16), "window": 128, "batch_size": 64}, (2000, 128, 1), 1000),
+        Case("Quant GAN (paper size)", "quantgan",
+             {"hidden": 80, "dilations": (1, 2, 4, 8, 16, 32), "window": 256, "batch_size": 128}, (2000, 256, 1), 1000),
+        Case("CorrGAN (20 assets)", "corrgan", {}, (2000, 1, 20, 20), 10_000),
+        Case("DCGAN (32x32)", "image", {"channels": 64}, (2000, 1, 32, 32), 2000),
+    ]
+}
+
+
+def _nets(case: Case, config: TrainerConfig) -> tuple[torch.nn.Module, torch.nn.Module | None, tuple[int, ...],
+                                                        TrainerConfig]:
+    """The recipe's nets and its trainer settings, with ``config``'s device, precision and compile options."""
+    from fingan.models.corrgan import CorrGAN
+    from fingan.models.images import ImageGAN
+    from fingan.models.quantgan import QuantGAN
+    from fingan.models.toy import ToyGAN
+
+    if case.recipe == "toy":
+        model = ToyGAN(**case.options)
+        model.dim_ = case.data_shape[1]
+    elif case.recipe == "quantgan":
+        model = QuantGAN(**case.options)
+        model.columns_ = [f"asset {i}" for i in range(case.data_shape[-1])]
+    elif case.recipe == "corrgan":
+        model = CorrGAN(n_assets=case.data_shape[-1], **case.options)
+    elif case.recipe == "image":
+        model = ImageGAN(**case.options)
+        model.shape_ = tuple(case.data_shape[1:])
+    else:
+        raise ConfigError(f"unknown recipe {case.recipe!r}")
+    torch.manual_seed(0)
+    generator, critic, latent_shape = model.build()
+    trainer_cfg = model.config.trainer
+    trainer_cfg.device, trainer_cfg.amp, trainer_cfg.compile = config.device, config.amp, config.compile
+    trainer_cfg.log_every, trainer_cfg.progress = 10**9, False
+    return generator, critic, latent_shape, trainer_cfg
+
+
+def measure(case_name: str, device: str = "cpu", amp: bool = False, compile: bool = False,
+            steps: int = 20, warmup: int = 3) -> dict[str, Any]:
+    """Time one case in this process: steps/s, samples/s and peak memory."""
+    case = CASES[case_name]
+    dev = resolve_device(device)
+    generator, critic, latent_shape, cfg = _nets(case, TrainerConfig(device=str(dev), amp=amp, compile=compile))
+    cfg.steps = warmup
+    trainer = Trainer(generator, critic, latent_shape, cfg)
+    data = torch.randn(case.data_shape)
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    started = time.perf_counter()
+    trainer.fit(data)  # warm-up: allocator, cuDNN autotuning, compilation
+    warmup_s = time.perf_counter() - started
+    trainer.config.steps = warmup + steps
+    _sync(dev)
+    started = time.perf_counter()
+    trainer.fit(data)
+    _sync(dev)
+    train_s = time.perf_counter() - started
+    trainer.sample(case.sample_batch)  # warm-up
+    _sync(dev)
+    started = time.perf_counter()
+    repeats = 3
+    for _ in range(repeats):
+        trainer.sample(case.sample_batch)
+    _sync(dev)
+    sample_s = time.perf_counter() - started
+    flops = np.nan
+    if not compile:  # FLOPs of one more step (matmuls and convolutions, forward and backward), counted eagerly
+        trainer.config.steps += 1
+        with _FlopCount() as counter:
+            trainer.fit(data)
+        flops = counter.total
+    if dev.type == "cuda":
+        peak = torch.cuda.max_memory_allocated(dev) / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return {
+        "case": case_name, "device": dev.type, "bf16": trainer.bf16, "compile": compile,
+        "batch": trainer.config.batch_size, "n_critic": trainer.config.n_critic, "objective": cfg.objective,
+        "steps/s": steps / train_s, "samples/s": repeats * case.sample_batch / sample_s,
+        "peak MiB": peak, "warm-up s": warmup_s, "GFLOP/step": flops / 1e9,
+    }
+
+
+class _FlopCount(TorchDispatchMode):
+    """Counts FLOPs with torch's per-operator formulas (``torch.utils.flop_counter``).
+
+    Written here because ``FlopCounterMode`` also tracks modules with backward hooks, which
+    fail inside ``torch.autograd.grad`` (the gradient penalty).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.total += formula(*args, **kwargs, out_val=out)
+        return out
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _measure_in_child(args: tuple) -> dict[str, Any]:
+    return measure(*args)
+
+
+def throughput_benchmark(
+    cases: list[str] | None = None,
+    devices: list[str] | None = None,
+    steps: int = 20,
+    compile_options: tuple[bool, ...] = (False, True),
+) -> list[dict[str, Any]]:
+    """Measure every case on every device with bf16 autocast off / on and torch.compile off / on.
+
+    CPU cases each run in a fresh process so that their peak resident memory is their own.
+    """
+    cases = cases or list(CASES)
+    devices = devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown:
+        raise ConfigError(f"unknown throughput case(s) {unknown}; choose from {list(CASES)}")
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    for device in devices:
+        for case in cases:
+            for amp in (False, True):
+                for compiled in compile_options:
+                    args = (case, device, amp, compiled, steps)
+                    print(f"throughput: {case} on {device}, bf16 {amp}, compile {compiled}", flush=True,
+                          file=__import__("sys").stderr)
+                    if device == "cpu":
+                        with context.Pool(1) as pool:
+                            rows.append(pool.apply(_measure_in_child, (args,)))
+                    else:
+                        rows.append(measure(*args))
+    return rows
+
+
+def throughput_markdown(rows: list[dict[str, Any]]) -> str:
+    """The rows as a Markdown table, with each case's speed-up over its plain float32 run."""
+    from fingan.validation.tables import markdown_table
+
+    base = {(r["case"], r["device"]): r["steps/s"] for r in rows if not r["bf16"] and not r["compile"]}
+    body = []
+    for r in rows:
+        ratio = r["steps/s"] / base[(r["case"], r["device"])] if (r["case"], r["device"]) in base else np.nan
+        body.append([r["case"], r["device"], "yes" if r["bf16"] else "no", "yes" if r["compile"] else "no",
+                     f"{r['objective']}, batch {r['batch']}, n_critic {r['n_critic']}",
+                     f"{r['steps/s']:.1f}", f"{ratio:.2f}x", f"{r['samples/s']:,.0f}", f"{r['peak MiB']:,.0f}",
+                     f"{r['warm-up s']:.1f}", _flops(r)])
+    return markdown_table(["case", "device", "bf16", "compile", "training", "steps/s", "vs plain", "samples/s",
+                           "peak MiB", "warm-up s", "GFLOP/step (achieved TFLOP/s)"], body)
+
+
+def _flops(row: dict[str, Any]) -> str:
+    if not np.isfinite(row["GFLOP/step"]):
+        return ""
+    return f"{row['GFLOP/step']:.2f} ({row['GFLOP/step'] * row['steps/s'] / 1e3:.3f})"
