@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import torch
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from fingan.cli import main
@@ -116,6 +117,22 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     report = tmp_path / "report.html"
     assert main(["validate", str(scenarios), "--reference", "sp500", "--report", str(report)]) == 0
     assert r"acf \|r\| lag 1" in capsys.readouterr().out and report.is_file()  # Markdown-escaped
+    # streamed: one row per path, one row group per chunk; validate reads it chunk by chunk
+    streamed = tmp_path / "big.parquet"
+    assert main(["sample", str(run), "--n", "250", "--length", "60", "--chunk-size", "100", "--out", str(streamed),
+                 "--no-progress"]) == 0
+    meta = pq.ParquetFile(streamed)
+    assert meta.metadata.num_rows == 250 and meta.metadata.num_row_groups == 3
+    table = pd.read_parquet(streamed)
+    assert table["path"].tolist() == list(range(250)) and table.columns[1] == "2014-01-01" and table.shape[1] == 61
+    again = tmp_path / "again.parquet"
+    assert main(["sample", str(run), "--n", "250", "--length", "60", "--chunk-size", "100", "--out", str(again),
+                 "--no-progress"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(again), table)  # same seed and chunk size, same paths
+    capsys.readouterr()
+    assert main(["validate", str(streamed), "--reference", "sp500", "--max-paths", "50"]) == 0
+    assert "over all 250 paths" in capsys.readouterr().out
+    assert main(["sample", str(run), "--n", "10", "--chunk-size", "5", "--out", str(tmp_path / "x.csv")]) == 1
 
 
 def test_sample_refuses_to_overwrite_and_explains_bad_models(tmp_path):

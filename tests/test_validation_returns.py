@@ -9,6 +9,7 @@ from statsmodels.tsa.stattools import acf as statsmodels_acf
 from fingan.data import load_prices, log_returns
 from fingan.errors import DataError
 from fingan.validation.returns import (
+    FactAccumulator,
     acf,
     acf_score,
     aggregate,
@@ -148,3 +149,20 @@ def test_bad_input_is_a_data_error():
         stylized_facts(np.array([0.1, np.nan, 0.2, 0.3]))
     with pytest.raises(DataError, match="shape"):
         acf(np.zeros((2, 2, 2)), 1)
+
+
+def test_facts_fed_in_chunks_equal_the_facts_of_all_paths_at_once():
+    paths = np.random.default_rng(3).standard_t(4, size=(230, 120)) * 0.01
+    whole = stylized_facts(paths, chunk_size=10_000)
+    for chunk_size in (1, 17, 100):
+        chunked = stylized_facts(paths, chunk_size=chunk_size)
+        assert chunked.keys() == whole.keys()
+        np.testing.assert_allclose(list(chunked.values()), list(whole.values()), rtol=1e-10, atol=1e-14)
+    acc = FactAccumulator(length=120, n_paths=230)
+    with pytest.raises(DataError, match="length 120"):
+        acc.update(paths[:5, :100])
+    acc.update(paths[:200])
+    with pytest.raises(DataError, match="200 of the 230"):
+        acc.result()
+    with pytest.raises(DataError, match="more paths"):
+        acc.update(paths[:50])

@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
     sample.add_argument("--start-price", type=_positive_float, default=1.0)
     sample.add_argument("--device", default="auto")
+    sample.add_argument("--chunk-size", type=_positive_int,
+                        help="stream to .parquet this many paths at a time, in bounded memory (one row per path)")
+    sample.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
     demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"))
@@ -239,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="window length of the correlation matrices (reference matrices use it too)")
     val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
     val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
+    val.add_argument("--max-paths", type=_positive_int,
+                     help="streamed Parquet files: paths used for distance scores and plots (default 10000; "
+                          "the stylized facts use every path)")
 
     data = sub.add_parser("data", help="inspect and fetch price data")
     data_sub = data.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
@@ -339,7 +345,13 @@ def data_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_synthetic(path: Path):
+def _read_synthetic(path: Path, max_paths: int | None = None):
+    """(data, facts): the file's data, and for a streamed Parquet file the facts of all its paths.
+
+    A streamed file (``fingan sample --chunk-size``) is read chunk by chunk: its stylized
+    facts cover every path, the data returned (for distance scores and plots) its first
+    ``max_paths`` paths.
+    """
     import numpy as np
     import pandas as pd
 
@@ -350,14 +362,42 @@ def _read_synthetic(path: Path):
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False)
+            return np.load(path, allow_pickle=False), None
         if suffix == ".csv":
-            return pd.read_csv(path, index_col=0)
+            return pd.read_csv(path, index_col=0), None
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path)
+            if "path" not in meta.schema_arrow.names:
+                return pd.read_parquet(path), None
+            return _stream_facts(path, meta, max_paths)
     except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
         raise DataError(f"cannot read {path}: {exc}") from None
     raise DataError(f"synthetic data must be .csv, .parquet or .npy, not {suffix!r}")
+
+
+def _stream_facts(path: Path, meta, max_paths: int | None):
+    import numpy as np
+
+    from fingan.models.paths import read_parquet_paths
+    from fingan.validation.returns import FactAccumulator
+
+    if "asset" in meta.schema_arrow.names:
+        raise ConfigError(f"{path} holds several assets; validate one asset's paths at a time")
+    n_paths = meta.metadata.num_rows
+    length = len(meta.schema_arrow.names) - 1
+    accumulator = FactAccumulator(length, n_paths)
+    head = []
+    kept = 0
+    limit = max_paths or 10_000
+    for chunk in read_parquet_paths(path):
+        accumulator.update(chunk)
+        if kept < limit:
+            head.append(chunk[: limit - kept])
+            kept += len(head[-1])
+    print(f"stylized facts over all {n_paths} paths of {path.name}; distance scores and plots on the first {kept}")
+    return np.concatenate(head), accumulator.result()
 
 
 def validate_command(args: argparse.Namespace) -> int:
@@ -372,10 +412,10 @@ def validate_command(args: argparse.Namespace) -> int:
     for out in (args.report, args.json):
         if out is not None and out.exists():
             raise ConfigError(f"{out} already exists; choose another file")
-    synthetic = _read_synthetic(args.synthetic)
+    synthetic, synthetic_facts = _read_synthetic(args.synthetic, args.max_paths)
     matrices = np.ndim(synthetic) == 3
     if str(args.reference).endswith(".npy"):
-        reference = _read_synthetic(Path(args.reference))
+        reference = _read_synthetic(Path(args.reference))[0]
     else:
         returns = log_returns(load_prices(args.reference, start=args.start, end=args.end, missing="dropna"))
         if matrices:
@@ -383,7 +423,8 @@ def validate_command(args: argparse.Namespace) -> int:
                                              n_assets=np.shape(synthetic)[1], order=True)
         else:
             reference = returns
-    card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None)
+    card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None,
+                     synthetic_facts=synthetic_facts)
     print(card.to_markdown())
     print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance"))
     if args.report is not None:
@@ -523,6 +564,17 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
+# above this many values (paths x days) `fingan sample` asks for --chunk-size instead of one DataFrame
+_IN_MEMORY_VALUES = 50_000_000
+
+
+def _require_pyarrow() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv")
+
+
 def write_paths(frame, path: Path) -> Path:
     """Write sampled paths as CSV or Parquet (column names flattened to strings), atomically."""
     from fingan.engine.checkpoint import atomic_write
@@ -532,10 +584,7 @@ def write_paths(frame, path: Path) -> Path:
     if path.suffix == ".csv":
         return atomic_write(path, lambda tmp: out.to_csv(tmp))
     if path.suffix == ".parquet":
-        import importlib.util
-
-        if importlib.util.find_spec("pyarrow") is None:
-            raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv")
+        _require_pyarrow()
         return atomic_write(path, lambda tmp: out.to_parquet(tmp))
     raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
 
@@ -551,6 +600,20 @@ def sample_command(args: argparse.Namespace) -> int:
     model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
     if isinstance(model, PathModel):
         options = {} if args.regime is None else {"regime": args.regime}
+        if args.chunk_size is not None:
+            if args.out.suffix != ".parquet":
+                raise ConfigError("--chunk-size streams to Parquet: --out must end in .parquet")
+            _require_pyarrow()
+            model.sample_to_parquet(args.out, args.n, args.length, chunk_size=args.chunk_size, seed=args.seed,
+                                    prices=args.prices, start_price=args.start_price, progress=args.progress,
+                                    **options)
+            kind = "price" if args.prices else "return"
+            print(f"wrote {args.n} {kind} paths of {args.length} days to {args.out} "
+                  f"(one row per path, {args.chunk_size} paths per row group)")
+            return 0
+        if args.n * args.length > _IN_MEMORY_VALUES:
+            raise ConfigError(f"{args.n} paths of {args.length} days are too many to hold in memory at once; "
+                              "stream them with --chunk-size 10000 --out paths.parquet")
         if args.prices:
             frame = model.sample_prices(args.n, args.length, start_price=args.start_price, seed=args.seed, **options)
         else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,3 +71,89 @@ class PathModel:
         else:
             start = float(start_price)
         return prices_from_returns(returns, start)
+
+    def sample_chunks(
+        self, n_paths: int, length: int = 252, chunk_size: int = 10_000, seed: int | None = 0, **options: Any
+    ) -> Iterator[np.ndarray]:
+        """Yield log-return paths ``chunk_size`` at a time, arrays (n_chunk, length, n_assets).
+
+        Memory is bounded by one chunk. Chunk ``k`` is drawn with a seed derived from
+        ``(seed, k)``, so the same seed and chunk size give the same paths.
+        """
+        self._check_fitted()
+        if int(n_paths) < 1 or int(length) < 1 or int(chunk_size) < 1:
+            raise ConfigError(f"n_paths, length and chunk_size must be >= 1, got {n_paths}, {length}, {chunk_size}")
+        for k, start in enumerate(range(0, int(n_paths), int(chunk_size))):
+            size = min(int(chunk_size), int(n_paths) - start)
+            chunk_seed = None if seed is None else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+            yield np.asarray(self._paths(size, int(length), chunk_seed, **options), dtype=float)
+
+    def sample_to_parquet(
+        self,
+        path: str | os.PathLike,
+        n_paths: int,
+        length: int = 252,
+        chunk_size: int = 10_000,
+        seed: int | None = 0,
+        prices: bool = False,
+        start_price: float = 1.0,
+        progress: bool = False,
+        **options: Any,
+    ) -> Path:
+        """Stream ``n_paths`` paths to one Parquet file, one row group per chunk, in bounded memory.
+
+        Layout: one row per path (and asset): ``path`` (int64), ``asset`` (several assets
+        only), then one float32 column per business day (ISO dates) holding the log
+        return, or with ``prices=True`` the price ``start_price * exp(cumulative return)``.
+        :func:`read_parquet_paths` reads it back chunk by chunk. The file appears only
+        when complete (written to a temporary file, then renamed).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from tqdm.auto import tqdm
+
+        from fingan.engine.checkpoint import atomic_write
+
+        self._check_fitted()
+        dates = pd.bdate_range(self.last_date_ + pd.offsets.BDay(1), periods=int(length))
+        day_columns = [d.date().isoformat() for d in dates]
+        assets = list(map(str, self.columns_))
+        fields = [pa.field("path", pa.int64())] + ([pa.field("asset", pa.string())] if len(assets) > 1 else [])
+        schema = pa.schema(fields + [pa.field(c, pa.float32()) for c in day_columns])
+
+        def write(tmp: str) -> None:
+            first = 0
+            with pq.ParquetWriter(tmp, schema) as writer, \
+                    tqdm(total=int(n_paths), disable=not progress, desc="sampling", unit="path") as bar:
+                for chunk in self.sample_chunks(n_paths, length, chunk_size, seed, **options):
+                    n = len(chunk)
+                    values = np.exp(np.cumsum(chunk, axis=1)) * start_price if prices else chunk
+                    rows = values.transpose(0, 2, 1).reshape(n * len(assets), int(length)).astype(np.float32)
+                    columns = {"path": np.repeat(np.arange(first, first + n, dtype=np.int64), len(assets))}
+                    if len(assets) > 1:
+                        columns["asset"] = np.tile(assets, n)
+                    columns.update({c: rows[:, j] for j, c in enumerate(day_columns)})
+                    writer.write_table(pa.table(columns, schema=schema))
+                    first += n
+                    bar.update(n)
+
+        return atomic_write(path, write)
+
+
+def read_parquet_paths(path: str | os.PathLike, batch_size: int = 10_000) -> Iterator[np.ndarray]:
+    """Read a file written by :meth:`PathModel.sample_to_parquet` in chunks of ``batch_size`` rows.
+
+    Yields float64 arrays (n_rows, length): one row per path (single asset), or per
+    (path, asset) pair in file order for several assets.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read {path} as Parquet: {exc}") from None
+    days = [name for name in source.schema_arrow.names if name not in ("path", "asset")]
+    if "path" not in source.schema_arrow.names or not days:
+        raise ConfigError(f"{path} is not a streamed path file (no 'path' column and day columns)")
+    for batch in source.iter_batches(batch_size=batch_size, columns=days):
+        yield np.column_stack([batch.column(i).to_numpy() for i in range(batch.num_columns)]).astype(float)

@@ -98,12 +98,11 @@ class TCN(nn.Module):
         if h.shape[-1] < self.receptive_field:
             raise DataError(f"sequence of length {h.shape[-1]} is shorter than the receptive field "
                              f"{self.receptive_field}")
-        skips = []
-        for block in self.blocks:
+        out_len = h.shape[-1] - self.receptive_field + 1
+        total = 0
+        for block in self.blocks:  # a running sum keeps one skip output alive at a time, not all of them
             h, skip = block(h)
-            skips.append(skip)
-        out_len = h.shape[-1]
-        total = torch.stack([s[..., s.shape[-1] - out_len:] for s in skips]).sum(dim=0)
+            total = total + skip[..., skip.shape[-1] - out_len:]
         return self.head(total).transpose(1, 2)
 
 

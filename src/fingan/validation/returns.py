@@ -98,15 +98,19 @@ def leverage(x: Any, max_lag: int) -> np.ndarray:
 
     Negative values mean that falls are followed by higher volatility (equity indices).
     """
-    paths = as_paths(x)
+    return _leverage_per_path(as_paths(x), max_lag).mean(axis=0)
+
+
+def _leverage_per_path(paths: np.ndarray, max_lag: int) -> np.ndarray:
+    """Each path's leverage correlations at lags 1..max_lag, shape (n_paths, max_lag)."""
     if not 1 <= max_lag < paths.shape[1] - 1:
         raise DataError(f"max_lag must be between 1 and T - 2, got {max_lag}")
-    out = np.empty(max_lag)
+    out = np.empty((paths.shape[0], max_lag))
     for k in range(1, max_lag + 1):
         a, b = paths[:, :-k], paths[:, k:] ** 2
         a = a - a.mean(axis=1, keepdims=True)
         b = b - b.mean(axis=1, keepdims=True)
-        out[k - 1] = np.mean((a * b).sum(axis=1) / np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1)))
+        out[:, k - 1] = (a * b).sum(axis=1) / np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
     return out
 
 
@@ -165,39 +169,123 @@ def stylized_facts(
     max_lag: int = 100,
     hill_k: Sequence[float] = (0.01, 0.025, 0.05),
     leverage_lags: int = 20,
+    chunk_size: int = 5000,
 ) -> dict[str, float]:
     """Every return fact as one flat dict of numbers (the scorecard's rows).
 
     ``hill_k`` are shares of the pooled sample used as k for the Hill estimator (with
     T = 5000 returns, 1% is k = 50). The 1-day excess kurtosis of aggregational
-    Gaussianity is the ``excess kurtosis`` row.
+    Gaussianity is the ``excess kurtosis`` row. Paths are processed ``chunk_size`` at a
+    time (:class:`FactAccumulator`), so the working memory does not grow with the number
+    of paths; the result does not depend on ``chunk_size``.
     """
     paths = as_paths(x)
-    lag = min(max_lag, paths.shape[1] - 2)
-    n_pooled = paths.size
-    acf_r, acf_abs, acf_sq = (acf(v, lag).mean(axis=0) for v in (paths, np.abs(paths), paths**2))
-    facts: dict[str, float] = {
-        "excess kurtosis": float(excess_kurtosis(paths).mean()),
-        "skewness": float(skewness(paths).mean()),
-        "share beyond 3 sd": share_beyond(paths),
-    }
-    for share in hill_k:
-        k = max(2, int(share * n_pooled))
-        facts[f"hill alpha left (top {100 * share:g}%)"] = hill_tail_index(paths, k, "left")
-        facts[f"hill alpha right (top {100 * share:g}%)"] = hill_tail_index(paths, k, "right")
-    facts["acf r lag 1"] = float(acf_r[0])
-    facts[f"mean |acf r| lags 1-{lag}"] = float(np.abs(acf_r).mean())
-    facts["acf |r| lag 1"] = float(acf_abs[0])
-    facts[f"acf |r| lag {lag}"] = float(acf_abs[-1])
-    facts["acf r^2 lag 1"] = float(acf_sq[0])
-    facts["acf |r| decay beta"] = power_law_exponent(acf_abs)
-    lev = leverage(paths, min(leverage_lags, paths.shape[1] - 2))
-    facts["leverage lag 1"] = float(lev[0])
-    facts[f"mean leverage lags 1-{len(lev)}"] = float(lev.mean())
-    for h, kurt in aggregated_kurtosis(paths, [h for h in (5, 20) if paths.shape[1] // h >= 8]).items():
-        facts[f"excess kurtosis {h}-day"] = kurt
-    facts["excess kurtosis EWMA-standardised"] = conditional_kurtosis(paths)
-    return facts
+    acc = FactAccumulator(paths.shape[1], len(paths), max_lag, hill_k, leverage_lags)
+    for start in range(0, len(paths), chunk_size):
+        acc.update(paths[start : start + chunk_size])
+    return acc.result()
+
+
+class FactAccumulator:
+    """:func:`stylized_facts` of many paths fed in chunks, with memory bounded by the chunk.
+
+    Per-path statistics (kurtosis, skewness, autocorrelations, leverage, aggregated and
+    EWMA-conditional kurtosis) are summed; the pooled tail statistics keep counts and
+    only the largest moves the Hill estimator needs. ``n_paths`` (the total) fixes the
+    Hill estimator's k in advance.
+
+    Examples
+    --------
+    >>> acc = FactAccumulator(length=252, n_paths=100_000)
+    >>> for chunk in chunks:            # e.g. row groups of a Parquet file
+    ...     acc.update(chunk)           # (n_chunk, 252) returns
+    >>> facts = acc.result()
+    """
+
+    def __init__(
+        self,
+        length: int,
+        n_paths: int,
+        max_lag: int = 100,
+        hill_k: Sequence[float] = (0.01, 0.025, 0.05),
+        leverage_lags: int = 20,
+    ) -> None:
+        if length < 3 or n_paths < 1:
+            raise DataError(f"need paths of length >= 3 and n_paths >= 1, got length {length}, n_paths {n_paths}")
+        self.length, self.n_paths = int(length), int(n_paths)
+        self.lag = min(max_lag, length - 2)
+        self.leverage_lags = min(leverage_lags, length - 2)
+        self.hill = {share: max(2, int(share * length * n_paths)) for share in hill_k}
+        self.horizons = [h for h in (5, 20) if length // h >= 8]
+        self.seen = 0
+        self.sums: dict[str, Any] = {}
+        self.beyond = 0
+        self.tails = {"left": np.empty(0), "right": np.empty(0)}
+
+    def _add(self, name: str, per_path: np.ndarray) -> None:
+        self.sums[name] = self.sums.get(name, 0) + per_path.sum(axis=0)
+
+    def update(self, chunk: Any) -> FactAccumulator:
+        """Add a chunk of paths (n_chunk, length)."""
+        paths = as_paths(chunk)
+        if paths.shape[1] != self.length:
+            raise DataError(f"paths of this accumulator have length {self.length}, got {paths.shape[1]}")
+        if self.seen + len(paths) > self.n_paths:
+            raise DataError(f"more paths than the {self.n_paths} announced")
+        self.seen += len(paths)
+        self._add("kurtosis", excess_kurtosis(paths))
+        self._add("skewness", skewness(paths))
+        for name, values in (("acf r", paths), ("acf |r|", np.abs(paths)), ("acf r^2", paths**2)):
+            self._add(name, acf(values, self.lag))
+        self._add("leverage", _leverage_per_path(paths, self.leverage_lags))
+        for h in self.horizons:
+            self._add(f"kurtosis {h}", stats.kurtosis(aggregate(paths, h), axis=1))
+        self._add("conditional kurtosis", stats.kurtosis(ewma_standardised(paths), axis=1))
+        z = _standardised_pool(paths)
+        self.beyond += int(np.count_nonzero(np.abs(z) > 3.0))
+        keep = max(self.hill.values(), default=0) + 1
+        for tail, moves in (("left", -z), ("right", z)):
+            merged = np.concatenate([self.tails[tail], moves])
+            if len(merged) > keep:
+                merged = np.partition(merged, len(merged) - keep)[-keep:]
+            self.tails[tail] = merged
+        return self
+
+    def _hill(self, tail: str, k: int) -> float:
+        moves = np.sort(self.tails[tail])[::-1]
+        if not 1 <= k < len(moves) or moves[k] <= 0:
+            raise DataError(f"k = {k} is too large for {self.seen * self.length} returns "
+                            "(need k + 1 positive moves in the tail)")
+        return float(1.0 / (np.log(moves[:k]).mean() - np.log(moves[k])))
+
+    def result(self) -> dict[str, float]:
+        """The facts of every path added so far (all ``n_paths`` must have been added)."""
+        if self.seen != self.n_paths:
+            raise DataError(f"{self.seen} of the {self.n_paths} announced paths were added")
+        mean = {name: total / self.seen for name, total in self.sums.items()}
+        lag = self.lag
+        facts: dict[str, float] = {
+            "excess kurtosis": float(mean["kurtosis"]),
+            "skewness": float(mean["skewness"]),
+            "share beyond 3 sd": self.beyond / (self.seen * self.length),
+        }
+        for share, k in self.hill.items():
+            facts[f"hill alpha left (top {100 * share:g}%)"] = self._hill("left", k)
+            facts[f"hill alpha right (top {100 * share:g}%)"] = self._hill("right", k)
+        acf_r, acf_abs = mean["acf r"], mean["acf |r|"]
+        facts["acf r lag 1"] = float(acf_r[0])
+        facts[f"mean |acf r| lags 1-{lag}"] = float(np.abs(acf_r).mean())
+        facts["acf |r| lag 1"] = float(acf_abs[0])
+        facts[f"acf |r| lag {lag}"] = float(acf_abs[-1])
+        facts["acf r^2 lag 1"] = float(mean["acf r^2"][0])
+        facts["acf |r| decay beta"] = power_law_exponent(acf_abs)
+        lev = mean["leverage"]
+        facts["leverage lag 1"] = float(lev[0])
+        facts[f"mean leverage lags 1-{len(lev)}"] = float(lev.mean())
+        for h in self.horizons:
+            facts[f"excess kurtosis {h}-day"] = float(mean[f"kurtosis {h}"])
+        facts["excess kurtosis EWMA-standardised"] = float(mean["conditional kurtosis"])
+        return facts
 
 
 # --------------------------------------------------------------------------- scores

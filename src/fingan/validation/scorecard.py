@@ -148,6 +148,7 @@ def scorecard(
     abs_tolerance: float = 0.02,
     plots: bool = True,
     seed: int = 0,
+    synthetic_facts: dict[str, float] | None = None,
 ) -> Scorecard:
     """Compare a synthetic set with a reference, fact by fact.
 
@@ -167,6 +168,10 @@ def scorecard(
         A fact passes when |synthetic - reference| <= max(rel_tolerance * |reference|,
         abs_tolerance); the share of valid matrices must be within 0.01. The Quant GAN distance scores have no threshold except the
         discriminative score (passes below 0.1).
+    synthetic_facts : dict, optional
+        Returns only: the synthetic stylized facts computed elsewhere, e.g. over many more
+        paths than ``synthetic`` holds (:class:`~fingan.validation.returns.FactAccumulator`
+        over a streamed file); the distance scores and plots still use ``synthetic``.
     """
     if kind == "auto":
         kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
@@ -176,7 +181,8 @@ def scorecard(
         syn, ref = R.as_paths(synthetic), R.as_paths(reference)
         if ref.shape[1] >= 2 * syn.shape[1]:  # compare like with like: cut history into path-length blocks
             ref = R.as_paths(R.blocks(ref, syn.shape[1]))
-        rows = _rows_from_facts(R.stylized_facts(ref), R.stylized_facts(syn), rel_tolerance, abs_tolerance)
+        facts = R.stylized_facts(syn) if synthetic_facts is None else synthetic_facts
+        rows = _rows_from_facts(R.stylized_facts(ref), facts, rel_tolerance, abs_tolerance)
         for h, w in R.wasserstein_scores(syn, ref).items():
             rows.append({"fact": f"W1 {h}-day returns", "reference": 0.0, "synthetic": w, "score": w})
         dy = R.dy_metric(syn, ref)
