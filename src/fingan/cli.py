@@ -268,8 +268,8 @@ def _version() -> str:
     return f"fingan {__version__}"
 
 
-def train_toy(args: argparse.Namespace) -> dict[str, Any]:
-    """Train a ToyGAN as the flags say; write checkpoint, metrics log, plot and summary."""
+def train_toy(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Train a ToyGAN as the flags say; write checkpoint, metrics log, plot and summary (None on ranks > 0)."""
     from fingan.data.toy import DEFAULT_SIZES, load_toy, toy_distribution
     from fingan.models.toy import ToyGAN
     from fingan.validation.plots import plot_toy_samples
@@ -295,6 +295,8 @@ def train_toy(args: argparse.Namespace) -> dict[str, Any]:
     mixture = toy_distribution(args.dataset)
     data = load_toy(args.dataset, seed=args.seed)
     model.fit(data, out_dir=args.out, resume=args.resume)
+    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        return None
     samples = model.sample(args.n_samples, seed=args.seed)
     summary: dict[str, Any] = {"dataset": args.dataset, "objective": args.objective, "steps": args.steps}
     if args.dataset not in DEFAULT_SIZES:  # well-separated modes: mode metrics apply
@@ -471,6 +473,8 @@ def train_quantgan(args: argparse.Namespace) -> int:
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(train, valid, out_dir=args.out, resume=args.resume)
+    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        return 0
     _save_run(model, args.out, {
         "data": str(args.data), "assets": model.columns_, "train": [str(train.index[0].date()),
         str(train.index[-1].date())], "receptive_field": model.config.receptive_field,
@@ -498,6 +502,8 @@ def train_corrgan(args: argparse.Namespace) -> int:
         market = log_returns(load_index())
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(returns, market=market, out_dir=args.out, resume=args.resume)
+    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        return 0
     _save_run(model, args.out, {
         "data": str(args.data), "assets": list(map(str, returns.columns)), "n_assets": args.n_assets,
         "window": args.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps})
@@ -522,6 +528,8 @@ def train_image(args: argparse.Namespace) -> int:
     images, labels = load_images(args.dataset, size=args.size, root=args.root, download=args.download)
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(images, labels, out_dir=args.out, resume=args.resume)
+    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        return 0
     model.save(args.out / "model.pt")
     title = (f"{args.dataset}, {args.arch}, {args.variant}, {args.objective}{' + SN' if args.sn else ''}, "
              f"{args.steps} steps")
@@ -788,7 +796,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return validate_command(args)
         if args.command == "train" and args.recipe == "toy":
             summary = train_toy(args)
-            _print_summary(summary, args.out)
+            if summary is not None:
+                _print_summary(summary, args.out)
             return 0
         raise ConfigError(f"unknown command {args.command!r}")
     except FinganError as exc:

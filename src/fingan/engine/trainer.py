@@ -19,6 +19,7 @@ from fingan.engine.callbacks import MetricsLog, ProgressBar, check_finite
 from fingan.engine.auxiliary import AuxiliaryTask, make_auxiliary
 from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
 from fingan.engine.device import autocast, resolve_device, use_bf16
+from fingan.engine.distributed import DistributedContext
 from fingan.engine.objectives import Objective, make_objective
 from fingan.engine.progressive import fade_real, growth_state
 from fingan.engine.penalties import (
@@ -225,7 +226,11 @@ class Trainer:
         if self.auxiliary is not None and (not self.objective.uses_critic or self.objective.moves_particles):
             raise ConfigError(f"auxiliary={cfg.auxiliary!r} needs an adversarial critic; objective {cfg.objective!r} "
                               "has none")
-        self.device = resolve_device(cfg.device)
+        self.dist = DistributedContext.from_env()
+        self.device = self.dist.device(resolve_device(cfg.device))
+        self.dist.init(self.device.type)
+        if cfg.batch_size % self.dist.world_size:
+            raise ConfigError(f"batch_size {cfg.batch_size} must be divisible by the {self.dist.world_size} processes")
         self.bf16 = use_bf16(self.device, cfg.amp)
         self.latent_shape = tuple(int(s) for s in latent_shape)
         self.out_dir = None if out_dir is None else Path(out_dir)
@@ -285,7 +290,9 @@ class Trainer:
         return data.float().to(self.device), labels
 
     def _batch(self, data: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng).to(self.device)
+        # every rank draws the same global batch and keeps its shard
+        idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng)
+        idx = self.dist.shard(idx).to(self.device)
         real = data[idx]
         if self.config.growth_steps:
             real = fade_real(real, *self.growth, self.generator.levels)
@@ -306,6 +313,9 @@ class Trainer:
         self, n: int, rng: torch.Generator | None = None, shape: Sequence[int] | None = None
     ) -> torch.Tensor:
         shape = self.latent_shape if shape is None else tuple(shape)
+        if rng is None and self.dist.enabled:  # training: this rank's shard of the global draw
+            z = torch.randn((n * self.dist.world_size, *shape), generator=self.noise_rng, device=self.device)
+            return self.dist.shard(z)
         return torch.randn((n, *shape), generator=rng or self.noise_rng, device=self.device)
 
     def _generate(self, z: torch.Tensor, y: torch.Tensor | None, module: nn.Module | None = None) -> torch.Tensor:
@@ -351,6 +361,7 @@ class Trainer:
             loss = loss + cfg.historical_averaging * self.hist_d.penalty()
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
+        self.dist.average_gradients(self.critic)
         self.opt_d.step()
         if cfg.clip:
             with torch.no_grad():
@@ -384,6 +395,7 @@ class Trainer:
             loss = loss + cfg.historical_averaging * self.hist_g.penalty()
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
+        self.dist.average_gradients(self.generator)
         self.opt_g.step()
         if self.critic is not None:
             self.critic.requires_grad_(True)
@@ -416,11 +428,14 @@ class Trainer:
         data, labels = self._prepare(data, labels)
         ckpt = self.checkpoint_path
         if ckpt is not None:
-            self._claim_out_dir(resume)
+            if self.dist.is_main:
+                self._claim_out_dir(resume)
+            self.dist.barrier()
             if resume and ckpt.exists():
                 self.load_state_dict(load_checkpoint(ckpt, map_location=self.device))
-        log = MetricsLog(self.out_dir / METRICS_NAME) if self.out_dir is not None else None
-        bar = ProgressBar(cfg.steps, self.step, cfg.progress)
+        main = self.dist.is_main  # only rank 0 logs, shows progress and writes checkpoints
+        log = MetricsLog(self.out_dir / METRICS_NAME) if self.out_dir is not None and main else None
+        bar = ProgressBar(cfg.steps, self.step, cfg.progress and main)
         anneal = cfg.instance_noise_steps or cfg.steps
         sums = torch.zeros(2, device=self.device)
         counted = 0
@@ -445,7 +460,7 @@ class Trainer:
                     (cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0) or self.step == cfg.steps
                 )
                 if checkpoint_due or self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    mean = (sums / counted).tolist()
+                    mean = self.dist.mean(sums / counted).tolist()
                     record = {"step": self.step, "loss_d": mean[0], "loss_g": mean[1],
                               "seconds": round(time.perf_counter() - started, 3)}
                     sums.zero_()
@@ -457,7 +472,7 @@ class Trainer:
                     bar.show(record)
                     if log is not None:
                         log(record)
-                if checkpoint_due:
+                if checkpoint_due and main:
                     save_checkpoint(self.state_dict(), ckpt)
         finally:
             bar.close()

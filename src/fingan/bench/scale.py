@@ -1,0 +1,194 @@
+"""Scale benchmarks: batched nearest-correlation projection, vectorised stylized facts, streaming.
+
+Used by ``benchmarks/scale.py``. Each function returns plain numbers; the script turns them
+into the README's tables.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import tempfile
+import time
+import tracemalloc
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+
+
+def _indefinite_correlations(n_assets: int, count: int, seed: int) -> np.ndarray:
+    """Estimated-looking correlation matrices made indefinite by symmetric noise (what a generator emits)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((count, n_assets, n_assets))
+    for i in range(count):
+        factors = rng.normal(size=(n_assets, 3)) * [0.8, 0.4, 0.3]
+        cov = factors @ factors.T + np.diag(rng.uniform(0.2, 0.6, n_assets))
+        sd = np.sqrt(np.diag(cov))
+        corr = cov / np.outer(sd, sd)
+        noise = rng.normal(scale=0.08, size=(n_assets, n_assets))
+        corr = np.clip(corr + (noise + noise.T) / 2, -0.99, 0.99)
+        np.fill_diagonal(corr, 1.0)
+        out[i] = corr
+    return out
+
+
+def nearest_correlation_comparison(
+    sizes: dict[int, int] | None = None, seed: int = 0, devices: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """fingan's batched Higham projection against statsmodels ``corr_nearest`` (one matrix at a time).
+
+    ``sizes`` maps the matrix side N to the number of matrices. Reports seconds, the speed
+    ratio, the largest entry-wise difference between the two results, each one's mean
+    Frobenius distance to the input and smallest eigenvalue.
+    """
+    from statsmodels.stats.correlation_tools import corr_nearest
+
+    from fingan.data.correlations import nearest_correlation
+
+    sizes = sizes or {20: 50, 100: 2, 200: 1}
+    devices = devices or (("cpu", "cuda") if torch.cuda.is_available() else ("cpu",))
+    rows = []
+    for n_assets, count in sizes.items():
+        raw = _indefinite_correlations(n_assets, count, seed)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels warns when it stops at its iteration cap
+            theirs = np.stack([corr_nearest(m) for m in raw])
+        t_theirs = time.perf_counter() - started
+        for device in devices:
+            batch = torch.as_tensor(raw, device=device)
+            nearest_correlation(batch[:1])  # warm-up (CUDA context, kernels)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            started = time.perf_counter()
+            ours = nearest_correlation(batch)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            t_ours = time.perf_counter() - started
+            ours = ours.cpu().numpy()
+            rows.append({
+                "N": n_assets, "matrices": count, "device": device, "statsmodels s": t_theirs, "fingan s": t_ours,
+                "speed-up": t_theirs / t_ours, "max abs difference": float(np.abs(ours - theirs).max()),
+                "distance fingan": float(np.linalg.norm(ours - raw, axis=(1, 2)).mean()),
+                "distance statsmodels": float(np.linalg.norm(theirs - raw, axis=(1, 2)).mean()),
+                "min eigenvalue fingan": float(np.linalg.eigvalsh(ours).min()),
+                "min eigenvalue statsmodels": float(np.linalg.eigvalsh(theirs).min()),
+            })
+    return rows
+
+
+def garch_paths(n_paths: int, length: int, seed: int = 0) -> np.ndarray:
+    """GARCH(1,1) paths with Student-t(5) shocks (omega 1e-6, alpha 0.08, beta 0.9): clustered, fat-tailed test data."""
+    rng = np.random.default_rng(seed)
+    shocks = rng.standard_t(5, size=(n_paths, length)) * np.sqrt(3 / 5)
+    out = np.empty((n_paths, length))
+    var = np.full(n_paths, 1e-6 / (1 - 0.08 - 0.9))
+    for t in range(length):
+        out[:, t] = np.sqrt(var) * shocks[:, t]
+        var = 1e-6 + 0.08 * out[:, t] ** 2 + 0.9 * var
+    return out
+
+
+def per_path_facts_loop(paths: np.ndarray, max_lag: int, leverage_lags: int) -> dict[str, np.ndarray]:
+    """The per-path facts computed the straightforward way: a Python loop over paths with statsmodels' ``acf``.
+
+    The reference for :func:`facts_speed`; returns the path averages that
+    :func:`fingan.validation.returns.stylized_facts` reports.
+    """
+    from statsmodels.tsa.stattools import acf
+
+    sums: dict[str, Any] = {}
+    for path in paths:
+        values = {
+            "kurtosis": stats.kurtosis(path), "skewness": stats.skew(path),
+            "acf r": acf(path, nlags=max_lag, fft=False)[1:],
+            "acf |r|": acf(np.abs(path), nlags=max_lag, fft=False)[1:],
+            "acf r^2": acf(path**2, nlags=max_lag, fft=False)[1:],
+            "leverage": np.array([np.corrcoef(path[:-k], path[k:] ** 2)[0, 1] for k in range(1, leverage_lags + 1)]),
+        }
+        for name, value in values.items():
+            sums[name] = sums.get(name, 0) + value
+    return {name: total / len(paths) for name, total in sums.items()}
+
+
+def facts_speed(n_paths: int = 2000, length: int = 252, max_lag: int = 100, leverage_lags: int = 20,
+                seed: int = 0) -> dict[str, Any]:
+    """Vectorised facts against the per-path loop on the same GARCH paths; checks they agree."""
+    from fingan.validation import returns as R
+
+    paths = garch_paths(n_paths, length, seed)
+    started = time.perf_counter()
+    loop = per_path_facts_loop(paths, max_lag, leverage_lags)
+    t_loop = time.perf_counter() - started
+    started = time.perf_counter()
+    facts = R.stylized_facts(paths, max_lag=max_lag, leverage_lags=leverage_lags)
+    t_all = time.perf_counter() - started
+    started = time.perf_counter()  # the same per-path quantities as the loop, vectorised
+    vectorised = {
+        "kurtosis": R.excess_kurtosis(paths).mean(), "skewness": R.skewness(paths).mean(),
+        "acf r": R.acf(paths, max_lag).mean(axis=0), "acf |r|": R.acf(np.abs(paths), max_lag).mean(axis=0),
+        "acf r^2": R.acf(paths**2, max_lag).mean(axis=0), "leverage": R.leverage(paths, leverage_lags),
+    }
+    t_vec = time.perf_counter() - started
+    difference = max(float(np.max(np.abs(np.asarray(vectorised[k]) - loop[k]))) for k in loop)
+    return {"paths": n_paths, "length": length, "loop s": t_loop, "vectorised s": t_vec, "speed-up": t_loop / t_vec,
+            "max abs difference": difference, "all facts s": t_all, "facts": len(facts)}
+
+
+def facts_memory(n_paths: int = 100_000, length: int = 252, chunk_size: int = 5000, seed: int = 0) -> list[dict]:
+    """Time and peak extra memory (tracemalloc, beyond the input) of the facts of many paths, chunked or not."""
+    from fingan.validation import returns as R
+
+    paths = garch_paths(n_paths, length, seed)
+    rows = []
+    for size in (chunk_size, n_paths):
+        tracemalloc.start()
+        started = time.perf_counter()
+        R.stylized_facts(paths, chunk_size=size)
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows.append({"paths": n_paths, "length": length, "chunk": size, "seconds": seconds,
+                     "peak MiB beyond the input": peak / 2**20, "input MiB": paths.nbytes / 2**20})
+    return rows
+
+
+def _stream_child(model_name: str, n_paths: int, length: int, chunk_size: int, path: str) -> dict[str, Any]:
+    """Fit a model on the bundled S&P 500, stream paths to Parquet, report time and this process's peak memory."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    from fingan.baselines import StationaryBootstrap
+    from fingan.data.prices import load_prices
+    from fingan.data.returns import log_returns
+    from fingan.models.quantgan import QuantGAN
+
+    returns = log_returns(load_prices("sp500"))
+    if model_name == "stationary bootstrap":
+        model = StationaryBootstrap().fit(returns)
+    else:  # the demo's architecture; a few steps, since speed and memory do not depend on the weights
+        model = QuantGAN(hidden=32, dilations=(1, 2, 4, 8, 16), window=128, steps=5, device="cpu").fit(returns)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    model.sample_to_parquet(path, n_paths, length, chunk_size=chunk_size, seed=0)
+    seconds = time.perf_counter() - started
+    return {"model": model_name, "paths": n_paths, "length": length, "chunk": chunk_size, "seconds": seconds,
+            "paths/s": n_paths / seconds, "peak RSS MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "RSS before sampling MiB": before, "file MiB": os.path.getsize(path) / 2**20,
+            "all paths in memory MiB": n_paths * length * 8 / 2**20}
+
+
+def streaming(jobs: list[tuple[str, int, int]] | None = None, length: int = 252) -> list[dict]:
+    """Stream paths to Parquet, each (model, paths, chunk size) job in a fresh process (its peak memory is its own)."""
+    jobs = jobs or [("stationary bootstrap", 1_000_000, 10_000), ("Quant GAN (demo size)", 100_000, 2000)]
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, n_paths, chunk_size in jobs:
+            path = os.path.join(folder, "paths.parquet")
+            with context.Pool(1) as pool:
+                rows.append(pool.apply(_stream_child, (name, n_paths, length, chunk_size, path)))
+            os.remove(path)
+    return rows
