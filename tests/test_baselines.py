@@ -80,3 +80,14 @@ def test_baselines_reject_bad_input(sp500):
         StationaryBootstrap().sample(2, 10)
     with pytest.raises(ConfigError, match="n_paths and length"):
         GARCH().fit(sp500).sample(0, 10)
+
+
+def test_stationary_bootstrap_indices_continue_blocks_with_the_right_probability():
+    from fingan.baselines.bootstrap import stationary_indices
+
+    idx = stationary_indices(500, 4000, 100, 8.0, seed=0)
+    assert idx.shape == (4000, 100) and idx.min() >= 0 and idx.max() == 499
+    steps = np.diff(idx, axis=1) % 500
+    # a block continues (next day, wrapping at the end) with probability 1 - 1/8, plus chance jumps onto it
+    assert abs((steps == 1).mean() - (7 / 8 + 1 / 8 / 500)) < 0.003
+    assert np.array_equal(idx, stationary_indices(500, 4000, 100, 8.0, seed=0))

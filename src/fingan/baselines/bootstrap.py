@@ -1,10 +1,9 @@
-"""Stationary block bootstrap of historical returns (Politis and Romano 1994), via ``arch.bootstrap``."""
+"""Stationary block bootstrap of historical returns (Politis and Romano 1994); block length from ``arch.bootstrap``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from arch.bootstrap import StationaryBootstrap as _ArchStationaryBootstrap
 from arch.bootstrap import optimal_block_length
 
 from fingan.errors import ConfigError, DataError
@@ -47,11 +46,23 @@ class StationaryBootstrap(PathModel):
         return self
 
     def _paths(self, n_paths: int, length: int, seed: int | None) -> np.ndarray:
-        n_hist = len(self.history_)
-        bootstrap = _ArchStationaryBootstrap(self.block_size_, np.arange(n_hist), seed=seed)
-        draws_per_path = -(-length // n_hist)
-        index = np.empty((n_paths, draws_per_path * n_hist), dtype=np.int64)
-        for i in range(n_paths):
-            for k in range(draws_per_path):
-                index[i, k * n_hist:(k + 1) * n_hist] = bootstrap.update_indices()
-        return self.history_[index[:, :length]]
+        return self.history_[stationary_indices(len(self.history_), n_paths, length, self.block_size_, seed)]
+
+
+def stationary_indices(n_hist: int, n_paths: int, length: int, block_size: float, seed: int | None) -> np.ndarray:
+    """Day indices (n_paths, length) of the stationary bootstrap (Politis and Romano 1994).
+
+    Each path starts on a uniform day; each next day is, with probability 1 / block_size,
+    a new uniform day, else the day after (wrapping round the end of the history). The
+    algorithm of ``arch.bootstrap.StationaryBootstrap``, vectorised over paths and drawing
+    only ``length`` days per path: arch draws a whole history's worth of indices per
+    call, which made long runs of short paths slow and memory-hungry.
+    """
+    rng = np.random.default_rng(seed)
+    jump = rng.random((n_paths, length)) < 1.0 / block_size
+    fresh = rng.integers(n_hist, size=(n_paths, length))
+    index = np.empty((n_paths, length), dtype=np.int64)
+    index[:, 0] = fresh[:, 0]
+    for t in range(1, length):
+        index[:, t] = np.where(jump[:, t], fresh[:, t], (index[:, t - 1] + 1) % n_hist)
+    return index

@@ -11,7 +11,6 @@ CPU: the peak resident set of a fresh process per case).
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
+from fingan.bench.scale import peak_rss_mib
 from fingan.engine.device import resolve_device
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError
@@ -117,7 +117,7 @@ def measure(case_name: str, device: str = "cpu", amp: bool = False, compile: boo
     if dev.type == "cuda":
         peak = torch.cuda.max_memory_allocated(dev) / 2**20
     else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+        peak = peak_rss_mib()
     return {
         "case": case_name, "device": dev.type, "bf16": trainer.bf16, "compile": compile,
         "batch": trainer.config.batch_size, "n_critic": trainer.config.n_critic, "objective": cfg.objective,

@@ -190,6 +190,29 @@ class RobustGAN(ToyGAN):
         super().load_extra_state(state)
         self._start = torch.zeros(self.dim_)
 
+    def fit_many(self, datasets: Any) -> np.ndarray:
+        """Estimate the location of each of B data sets at once; returns (B, p) estimates.
+
+        For simulation studies (fresh draws or resamples of a contaminated sample): the B
+        fits run as one batched model (:class:`fingan.engine.ensemble.EnsembleTrainer`), each
+        member with this config, started at its own data set's coordinate-wise median,
+        and with its own data, noise and weights. Nothing is kept on the instance.
+        """
+        from fingan.engine.ensemble import EnsembleTrainer
+
+        arr = np.asarray(datasets, dtype=np.float32)
+        if arr.ndim != 3 or len(arr) < 1:
+            raise DataError(f"datasets must have shape (B, n, p), got {arr.shape}")
+        cfg = self.config
+        torch.manual_seed(cfg.trainer.seed)
+        generators, critics = [], []
+        for data in arr:
+            _as_2d(data)  # the same checks as fit
+            generators.append(LocationGenerator(torch.as_tensor(np.median(data, axis=0))))
+            critics.append(MLP(arr.shape[2], 1, cfg.critic_hidden, cfg.critic_activation))
+        ensemble = EnsembleTrainer(generators, critics, (arr.shape[2],), cfg.trainer).fit(arr)
+        return ensemble.generator.params["loc"].detach().cpu().numpy().copy()
+
     @property
     def location_(self) -> np.ndarray:
         """The estimated location theta of the clean distribution."""
