@@ -189,3 +189,32 @@ def test_unwritable_output_folder_is_a_config_error(tmp_path):
 def test_critic_free_objective_needs_no_critic_but_others_do():
     with pytest.raises(ConfigError, match="needs a critic"):
         Trainer(MLP(3, 2), None, (3,), TrainerConfig(objective="ns", device="cpu"))
+
+
+def test_compile_option_trains_the_same_weights_through_compiled_views(monkeypatch):
+    """torch.compile with the eager backend (no C compiler needed): same numbers, plain modules saved."""
+    import functools
+
+    monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="eager"))
+    data = torch.randn(500, 2) * torch.tensor([1.0, 0.3])
+    results = []
+    for compiled in (False, True):
+        torch.manual_seed(0)
+        trainer = Trainer(MLP(4, 2, (16,)), MLP(2, 1, (16,), "leaky_relu"), (4,),
+                          TrainerConfig(objective="wgan-gp", steps=5, device="cpu", compile=compiled))
+        trainer.fit(data)
+        assert (trainer._g_forward is not trainer.generator) == compiled
+        results.append(trainer.state_dict())
+    assert not any("_orig_mod" in key for key in results[1]["generator"])
+    for name, value in results[0]["generator"].items():
+        torch.testing.assert_close(results[1]["generator"][name], value)
+
+
+def test_bf16_autocast_is_off_on_cpu_unless_forced_and_still_trains():
+    data = torch.randn(300, 2)
+    make = lambda amp: Trainer(MLP(4, 2, (16,)), MLP(2, 1, (16,)), (4,),  # noqa: E731
+                               TrainerConfig(steps=20, device="cpu", amp=amp, log_every=10))
+    assert not make("auto").bf16 and not make(False).bf16
+    forced = make(True).fit(data)
+    assert forced.bf16 and all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in forced.history)
+    assert forced.sample(4).dtype == torch.float32

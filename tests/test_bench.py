@@ -1,0 +1,49 @@
+"""The speed and scale benchmarks' building blocks (their timings live in benchmarks/, not here)."""
+
+import numpy as np
+import pytest
+import torch
+
+from fingan.bench import scale
+from fingan.bench.throughput import _FlopCount, measure, throughput_markdown
+from fingan.errors import ConfigError
+
+
+def test_flop_count_uses_the_matmul_formula():
+    a, b = torch.randn(8, 16), torch.randn(16, 4)
+    with _FlopCount() as counter:
+        a @ b
+    assert counter.total == 2 * 8 * 16 * 4
+
+
+def test_throughput_measure_reports_speed_memory_and_flops():
+    row = measure("toy MLP", steps=3, warmup=1)
+    assert row["steps/s"] > 0 and row["samples/s"] > 0 and row["peak MiB"] > 10 and row["GFLOP/step"] > 0
+    table = throughput_markdown([row])
+    assert "| toy MLP | cpu | no | no | ns, batch 64, n_critic 1 |" in table and "1.00x" in table
+
+
+def test_vectorised_facts_agree_with_the_statsmodels_loop():
+    result = scale.facts_speed(n_paths=30, length=120, max_lag=20, leverage_lags=5)
+    assert result["max abs difference"] < 1e-10
+
+
+def test_nearest_correlation_comparison_matches_statsmodels():
+    (row,) = scale.nearest_correlation_comparison({6: 3}, devices=("cpu",))
+    assert row["max abs difference"] < 1e-6 and row["min eigenvalue fingan"] > 0
+    assert row["distance fingan"] == pytest.approx(row["distance statsmodels"], rel=1e-6)
+
+
+def test_peak_memory_is_read_and_garch_test_paths_cluster():
+    assert scale.peak_rss_mib() > 10
+    paths = scale.garch_paths(200, 300, seed=1)
+    from fingan.validation.returns import acf
+
+    assert acf(np.abs(paths), 1).mean() > 0.05  # volatility clustering in the test data
+
+
+def test_unknown_throughput_case_is_a_config_error():
+    from fingan.bench.throughput import throughput_benchmark
+
+    with pytest.raises(ConfigError, match="unknown throughput case"):
+        throughput_benchmark(["GPT"], ["cpu"])
