@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fingan.cli import main
+from fingan.errors import ConfigError
 
 
 def run_cli(*args):
@@ -232,3 +233,12 @@ def test_train_image_takes_the_progressive_arch_and_objective_parameters(tmp_pat
     assert main(["train", "image", "--objective", "vgrow", "--objective-param", "divergence=chi2", "--steps", "1",
                  "--out", str(tmp_path / "bad"), "--no-progress"]) == 1
     assert "VGrow divergence must be one of kl, js, logd" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_path_is_one_clear_error(tmp_path):
+    from fingan.engine.checkpoint import atomic_write
+
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(ConfigError, match="cannot write"):
+        atomic_write(tmp_path / "file" / "paths.parquet", lambda tmp: None)
+    assert (tmp_path / "file").read_text() == "not a folder"

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from fingan.errors import CheckpointError
+from fingan.errors import CheckpointError, ConfigError
 
 
 def atomic_write(path: str | os.PathLike, write: Any) -> Path:
@@ -18,8 +18,11 @@ def atomic_write(path: str | os.PathLike, write: Any) -> Path:
     A crash mid-write leaves the previous file untouched, never a truncated one.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         write(tmp)
