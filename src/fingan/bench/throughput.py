@@ -11,6 +11,7 @@ CPU: the peak resident set of a fresh process per case).
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -178,7 +179,7 @@ def throughput_benchmark(
                 for compiled in compile_options:
                     args = (case, device, amp, compiled, steps)
                     print(f"throughput: {case} on {device}, bf16 {amp}, compile {compiled}", flush=True,
-                          file=__import__("sys").stderr)
+                          file=sys.stderr)
                     if device == "cpu":
                         with context.Pool(1) as pool:
                             rows.append(pool.apply(_measure_in_child, (args,)))

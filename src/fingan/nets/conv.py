@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from fingan.errors import ConfigError
+from fingan.nets.layers import LabelledNoise
 
 _OUTPUTS = {"linear": nn.Identity, "tanh": nn.Tanh}
 
@@ -47,9 +48,9 @@ class ConvGenerator(nn.Module):
         self.size = size
         self.base = math.ceil(size / 2**stages)
         self.width = channels * 2 ** (stages - 1)
-        self.embed = nn.Embedding(n_classes, embed_dim) if n_classes > 0 else None
+        self.noise = LabelledNoise(latent_dim, n_classes, embed_dim)
         self.project = nn.Sequential(
-            nn.Linear(latent_dim + (embed_dim if n_classes > 0 else 0), self.width * self.base**2),
+            nn.Linear(self.noise.out_features, self.width * self.base**2),
             nn.BatchNorm1d(self.width * self.base**2),
             nn.ReLU(),
         )
@@ -63,11 +64,7 @@ class ConvGenerator(nn.Module):
         self.up = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        if self.embed is not None:
-            if y is None:
-                raise ConfigError("this generator is conditional: call it with labels")
-            z = torch.cat([z, self.embed(y)], dim=1)
-        h = self.project(z).view(-1, self.width, self.base, self.base)
+        h = self.project(self.noise(z, y)).view(-1, self.width, self.base, self.base)
         return self.up(h)[:, :, : self.size, : self.size]
 
 

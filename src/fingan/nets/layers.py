@@ -1,10 +1,12 @@
-"""Extra layers and weight re-parametrisations used by critics."""
+"""Extra layers and weight re-parametrisations shared by the nets."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
+
+from fingan.errors import ConfigError
 
 
 class MinibatchDiscrimination(nn.Module):
@@ -55,3 +57,22 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
             if not torch.nn.utils.parametrize.is_parametrized(child, "weight"):
                 spectral_norm(child)
     return module
+
+
+class LabelledNoise(nn.Module):
+    """Noise (batch, latent_dim) with a learned embedding of integer labels appended (conditional generators).
+
+    Without classes it passes the noise through; ``out_features`` is the width that follows.
+    """
+
+    def __init__(self, latent_dim: int, n_classes: int = 0, embed_dim: int = 8) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(n_classes, embed_dim) if n_classes > 0 else None
+        self.out_features = latent_dim + (embed_dim if n_classes > 0 else 0)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is None:
+            return z
+        if y is None:
+            raise ConfigError("this generator is conditional: call it with labels")
+        return torch.cat([z, self.embed(y)], dim=1)

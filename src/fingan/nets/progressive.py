@@ -19,6 +19,7 @@ from torch import nn
 
 from fingan.errors import ConfigError
 from fingan.nets.conv import CriticHead
+from fingan.nets.layers import LabelledNoise
 
 
 class PixelNorm(nn.Module):
@@ -82,9 +83,8 @@ class ProgressiveGenerator(_Growing):
     ) -> None:
         super().__init__(size)
         self.channels = channels
-        self.embed = nn.Embedding(n_classes, embed_dim) if n_classes > 0 else None
-        n_in = latent_dim + (embed_dim if n_classes > 0 else 0)
-        self.start = nn.Sequential(PixelNorm(), nn.Linear(n_in, channels * 16), nn.LeakyReLU(0.2))
+        self.noise = LabelledNoise(latent_dim, n_classes, embed_dim)
+        self.start = nn.Sequential(PixelNorm(), nn.Linear(self.noise.out_features, channels * 16), nn.LeakyReLU(0.2))
         self.base = nn.Sequential(PixelNorm(), *_conv(channels, channels), PixelNorm())
         self.blocks = nn.ModuleList(
             nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), *_conv(channels, channels), PixelNorm(),
@@ -94,11 +94,7 @@ class ProgressiveGenerator(_Growing):
         self.to_image = nn.ModuleList(nn.Conv2d(channels, out_channels, 1) for _ in range(self.levels))
 
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        if self.embed is not None:
-            if y is None:
-                raise ConfigError("this generator is conditional: call it with labels")
-            z = torch.cat([z, self.embed(y)], dim=1)
-        h = self.base(self.start(z).view(-1, self.channels, 4, 4))
+        h = self.base(self.start(self.noise(z, y)).view(-1, self.channels, 4, 4))
         for block in self.blocks[: max(self.level - 1, 0)]:
             h = block(h)
         if self.level == 0:
