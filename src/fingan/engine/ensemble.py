@@ -101,7 +101,8 @@ class EnsembleTrainer:
         self.generator = _Stacked(generators, self.device)
         self.critic = _Stacked(critics, self.device)
         self.opt_g = _OPTIMIZERS[cfg.optimizer](self.generator.trainable(), cfg.lr_g, cfg.betas)
-        self.opt_d = _OPTIMIZERS[cfg.optimizer](self.critic.trainable(), cfg.lr_d, cfg.betas)
+        self._critic_params = self.critic.trainable()
+        self.opt_d = _OPTIMIZERS[cfg.optimizer](self._critic_params, cfg.lr_d, cfg.betas)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self.step = 0
 
@@ -138,13 +139,15 @@ class EnsembleTrainer:
                 self.opt_d.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_d.step()
+            for p in self._critic_params:  # frozen: the generator step computes no critic gradients
+                p.requires_grad_(False)
             scores = self.critic(self.generator(self._noise(cfg.batch_size)))
             loss = self._losses((scores,), critic=False).sum()
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
-            for p in self.critic.trainable():  # the generator step must not move the critics
-                p.grad = None
             self.opt_g.step()
+            for p in self._critic_params:
+                p.requires_grad_(True)
             self.step += 1
         return self
 
