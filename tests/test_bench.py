@@ -5,20 +5,22 @@ import pytest
 import torch
 
 from fingan.bench import scale
-from fingan.bench.throughput import _FlopCount, measure, throughput_markdown
+from fingan.bench.throughput import _OpCount, measure, throughput_markdown
 from fingan.errors import ConfigError
 
 
-def test_flop_count_uses_the_matmul_formula():
+def test_op_count_uses_the_matmul_formula_and_leaves_views_out():
     a, b = torch.randn(8, 16), torch.randn(16, 4)
-    with _FlopCount() as counter:
-        a @ b
-    assert counter.total == 2 * 8 * 16 * 4
+    with _OpCount() as counter:
+        (a @ b).t().relu()
+    assert counter.flops == 2 * 8 * 16 * 4
+    assert counter.ops == 2  # mm and relu; the transpose is a view
 
 
 def test_throughput_measure_reports_speed_memory_and_flops():
     row = measure("toy MLP", steps=3, warmup=1)
     assert row["steps/s"] > 0 and row["samples/s"] > 0 and row["peak MiB"] > 10 and row["GFLOP/step"] > 0
+    assert row["ops/step"] > 10
     table = throughput_markdown([row])
     assert "| toy MLP | cpu | no | no | ns, batch 64, n_critic 1 |" in table and "1.00x" in table
 
@@ -47,3 +49,17 @@ def test_unknown_throughput_case_is_a_config_error():
 
     with pytest.raises(ConfigError, match="unknown throughput case"):
         throughput_benchmark(["GPT"], ["cpu"])
+
+
+def test_bf16_unit_probe_agrees_with_the_cpu_flags_the_kernel_reports():
+    from pathlib import Path
+
+    from fingan.engine.device import cpu_has_bf16_units
+    from fingan.validation.tables import machine_description
+
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        pytest.skip("needs Linux's /proc/cpuinfo to compare with")
+    flags = set(cpuinfo.read_text().split())
+    assert cpu_has_bf16_units() == bool(flags & {"amx_tile", "amx_bf16", "avx512_bf16"})
+    assert f"bf16 matrix units: {'yes' if cpu_has_bf16_units() else 'no'}" in machine_description()

@@ -196,8 +196,9 @@ def test_data_fetch_writes_from_the_cache_and_never_overwrites(tmp_path, capsys)
 def test_train_corrgan_sample_matrices_and_validate(tmp_path, capsys):
     run = tmp_path / "corr"
     assert main(["train", "corrgan", "--data", "sp500-stocks", "--n-assets", "10", "--step", "20",
-                 "--steps", "20", "--channels", "8", "--conditional", "--out", str(run), "--no-progress"]) == 0
+                 "--steps", "20", "--channels", "8", "--conditional", "--bf16", "--out", str(run), "--no-progress"]) == 0
     assert "correlation matrices of 10 assets" in capsys.readouterr().out
+    assert torch.load(run / "model.pt", weights_only=True)["config"]["trainer"]["amp"] is True
     mats = tmp_path / "mats.npy"
     assert main(["sample", str(run), "--n", "50", "--regime", "stressed", "--out", str(mats)]) == 0
     values = np.load(mats)

@@ -51,6 +51,28 @@ def test_resume_continues_exactly_where_training_stopped(tmp_path, objective):
     assert logged == [5, 10, 15, 20]
 
 
+def test_states_written_before_the_draws_moved_to_the_device_still_resume_exactly():
+    full = make_trainer(steps=20).fit(make_data())
+    half = make_trainer(steps=10).fit(make_data())
+    assert half.data_rng.device == half.noise_rng.device == half.device
+    state = half.state_dict()
+    state["rng"]["noise_device"] = state["rng"].pop("device")  # the older files' key
+    resumed = make_trainer(steps=20)
+    resumed.load_state_dict(state)
+    resumed.fit(make_data())
+    torch.testing.assert_close(weights(resumed.generator), weights(full.generator), rtol=0, atol=0)
+
+
+def test_random_states_of_another_device_type_are_left_out_not_an_error():
+    state = make_trainer(steps=3).fit(make_data()).state_dict()
+    state["rng"]["device"] = "cuda"
+    other = make_trainer(steps=6)
+    before = other.data_rng.get_state()
+    other.load_state_dict(state)
+    assert torch.equal(other.data_rng.get_state(), before) and other.step == 3
+    assert torch.isfinite(weights(other.fit(make_data()).generator)).all()
+
+
 def test_an_existing_run_is_never_overwritten(tmp_path):
     make_trainer(tmp_path, steps=5).fit(make_data())
     before = (tmp_path / "checkpoint.pt").read_bytes()
@@ -122,6 +144,38 @@ def test_ema_generator_averages_the_trajectory():
     b = trainer.sample(100, seed=1)
     assert torch.equal(a, b)
     assert not torch.equal(a, trainer.sample(100, seed=1, use_ema=False))
+
+
+def test_training_steps_read_nothing_back_from_the_device_between_logs():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class ScalarReads(TorchDispatchMode):  # .item(), bool(tensor), .tolist(): a GPU-to-host sync on CUDA
+        count = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.count += func is torch.ops.aten._local_scalar_dense.default
+            return func(*args, **(kwargs or {}))
+
+    options = dict(objective="wgan-gp", ema_decay=0.9, orthogonal_reg=1e-3, historical_averaging=0.1,
+                   instance_noise=0.1, log_every=1000)
+    reads = []
+    for steps in (5, 15):
+        trainer = make_trainer(steps=2, **options).fit(make_data())
+        trainer.config.steps = 2 + steps
+        with ScalarReads() as counter:
+            trainer.fit(make_data())
+        reads.append(counter.count)
+    assert reads[0] == reads[1]  # the same few reads (data check, the final log) however many steps
+
+
+def test_ema_equals_torchs_averaged_model_fed_the_same_trajectory():
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    trainer = make_trainer(objective="ns", steps=12, ema_decay=0.8, log_every=1)
+    reference = AveragedModel(trainer.generator, multi_avg_fn=get_ema_multi_avg_fn(0.8), use_buffers=True)
+    trainer.callbacks.append(lambda t, record: reference.update_parameters(t.generator))  # after every step
+    trainer.fit(make_data())
+    torch.testing.assert_close(weights(trainer.ema.module), weights(reference.module), rtol=0, atol=0)
 
 
 def test_mmd_trains_without_a_critic_and_moves_towards_the_data():

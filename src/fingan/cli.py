@@ -77,7 +77,14 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pack", type=_positive_int, default=1, help="PacGAN packing degree")
     p.add_argument("--n-samples", type=_positive_int, default=2500, help="samples for the metrics and plot")
     p.add_argument("--seed", type=int, default=0)
+    _add_run_flags(p)
+
+
+def _add_run_flags(p: argparse.ArgumentParser) -> None:
+    """Where and how a training command runs: device, precision, progress bar."""
     p.add_argument("--device", default="auto")
+    p.add_argument("--bf16", dest="amp", action=argparse.BooleanOptionalAction,
+                   help="train under bf16 autocast (default: on CUDA, not on CPU; see README, Performance)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 
@@ -118,8 +125,7 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-d", type=_positive_float)
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
     p.add_argument("--seed", type=int)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    _add_run_flags(p)
 
 
 def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
@@ -138,8 +144,7 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
                    help="condition on the market regime (stressed / normal / rally) of each window")
     p.add_argument("--postprocess", choices=["higham", "clip"], default="higham")
     p.add_argument("--seed", type=int)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    _add_run_flags(p)
 
 
 def _add_image_parser(sub: argparse._SubParsersAction) -> None:
@@ -167,8 +172,7 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    _add_run_flags(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -289,6 +293,7 @@ def train_toy(args: argparse.Namespace) -> dict[str, Any] | None:
         "pack": args.pack,
         "seed": args.seed,
         "device": args.device,
+        "amp": args.amp,
         "progress": args.progress,
     }
     model = ToyGAN(**{k: v for k, v in options.items() if v is not None})
@@ -466,7 +471,7 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
     config = load_config(QuantGANConfig, args.config) if args.config is not None else None
     options = _given(args, "steps", "objective", "hidden", "dilations", "window", "noise_dim", "batch_size",
-                     "n_critic", "lr_g", "lr_d", "seed")
+                     "n_critic", "lr_g", "lr_d", "seed", "amp")
     if args.conditional:
         options["conditional"] = True
     model = QuantGAN(config, device=args.device, progress=args.progress, **options)
@@ -490,7 +495,7 @@ def train_corrgan(args: argparse.Namespace) -> int:
     """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt``."""
     from fingan.models.corrgan import CorrGAN
 
-    options = _given(args, "steps", "objective", "channels", "batch_size", "seed")
+    options = _given(args, "steps", "objective", "channels", "batch_size", "seed", "amp")
     model = CorrGAN(n_assets=args.n_assets, window=args.window, step=args.step, conditional=args.conditional,
                     postprocess=args.postprocess, device=args.device, progress=args.progress, **options)
     returns = _returns_for(args)
@@ -521,7 +526,7 @@ def train_image(args: argparse.Namespace) -> int:
     from fingan.models.images import ImageGAN
     from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
-    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas")
+    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas", "amp")
     model = ImageGAN(arch=args.arch, variant=args.variant, objective=args.objective,
                      objective_params=dict(args.objective_param), spectral_norm=args.sn, steps=args.steps,
                      seed=args.seed, device=args.device, progress=args.progress, **options)

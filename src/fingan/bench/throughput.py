@@ -109,12 +109,12 @@ def measure(case_name: str, device: str = "cpu", amp: bool = False, compile: boo
         trainer.sample(case.sample_batch)
     _sync(dev)
     sample_s = time.perf_counter() - started
-    flops = np.nan
-    if not compile:  # FLOPs of one more step (matmuls and convolutions, forward and backward), counted eagerly
+    flops = ops = np.nan
+    if not compile:  # FLOPs and operators of one more step, counted eagerly
         trainer.config.steps += 1
-        with _FlopCount() as counter:
+        with _OpCount() as counter:
             trainer.fit(data)
-        flops = counter.total
+        flops, ops = counter.flops, counter.ops
     if dev.type == "cuda":
         peak = torch.cuda.max_memory_allocated(dev) / 2**20
     else:
@@ -123,27 +123,32 @@ def measure(case_name: str, device: str = "cpu", amp: bool = False, compile: boo
         "case": case_name, "device": dev.type, "bf16": trainer.bf16, "compile": compile,
         "batch": trainer.config.batch_size, "n_critic": trainer.config.n_critic, "objective": cfg.objective,
         "steps/s": steps / train_s, "samples/s": repeats * case.sample_batch / sample_s,
-        "peak MiB": peak, "warm-up s": warmup_s, "GFLOP/step": flops / 1e9,
+        "peak MiB": peak, "warm-up s": warmup_s, "GFLOP/step": flops / 1e9, "ops/step": ops,
     }
 
 
-class _FlopCount(TorchDispatchMode):
-    """Counts FLOPs with torch's per-operator formulas (``torch.utils.flop_counter``).
+class _OpCount(TorchDispatchMode):
+    """Counts FLOPs with torch's per-operator formulas (``torch.utils.flop_counter``) and operators.
 
+    ``ops`` counts the operators that compute (views excluded), forward and backward: run
+    eagerly on a GPU each is at least one kernel launched by the host, so ``ops`` times the
+    host's cost per operator bounds how fast a step can go however fast the GPU is.
     Written here because ``FlopCounterMode`` also tracks modules with backward hooks, which
     fail inside ``torch.autograd.grad`` (the gradient penalty).
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.total = 0
+        self.flops = 0
+        self.ops = 0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
+        self.ops += not func.is_view
         formula = flop_registry.get(func._overloadpacket)
         if formula is not None:
-            self.total += formula(*args, **kwargs, out_val=out)
+            self.flops += formula(*args, **kwargs, out_val=out)
         return out
 
 
@@ -199,9 +204,14 @@ def throughput_markdown(rows: list[dict[str, Any]]) -> str:
         body.append([r["case"], r["device"], "yes" if r["bf16"] else "no", "yes" if r["compile"] else "no",
                      f"{r['objective']}, batch {r['batch']}, n_critic {r['n_critic']}",
                      f"{r['steps/s']:.1f}", f"{ratio:.2f}x", f"{r['samples/s']:,.0f}", f"{r['peak MiB']:,.0f}",
-                     f"{r['warm-up s']:.1f}", _flops(r)])
+                     f"{r['warm-up s']:.1f}", _flops(r), _ops(r)])
     return markdown_table(["case", "device", "bf16", "compile", "training", "steps/s", "vs plain", "samples/s",
-                           "peak MiB", "warm-up s", "GFLOP/step (achieved TFLOP/s)"], body)
+                           "peak MiB", "warm-up s", "GFLOP/step (achieved TFLOP/s)", "ops/step (ops/s)"], body)
+
+
+def _ops(row: dict[str, Any]) -> str:
+    ops = row.get("ops/step", np.nan)
+    return "" if not np.isfinite(ops) else f"{ops:,.0f} ({ops * row['steps/s']:,.0f})"
 
 
 def _flops(row: dict[str, Any]) -> str:

@@ -24,11 +24,27 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+def cpu_has_bf16_units() -> bool:
+    """Whether this CPU multiplies bf16 matrices natively (AMX-BF16 or AVX512-BF16).
+
+    Asks torch's own CPU feature probe (private, hence the guard); without such units bf16
+    matrix products are emulated and slower than float32.
+    """
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    try:
+        return any(getattr(torch.cpu, name)() for name in probes if hasattr(torch.cpu, name))
+    except RuntimeError:
+        return False
+
+
 def use_bf16(device: torch.device, amp: bool | str = "auto") -> bool:
     """Whether to train under bf16 autocast.
 
-    ``"auto"``: on CUDA GPUs that support bf16, not on CPU (where it measured slower,
-    ``benchmarks/throughput.py``); ``True`` forces it on either device, ``False`` off.
+    ``"auto"``: on CUDA GPUs that support bf16; float32 on CPU. On a CPU with bf16 matrix
+    units bf16 made convolutional recipes' steps 1.1x to 1.9x faster
+    (``benchmarks/throughput.py``) but whole fits only 1.04x to 1.25x, and one CorrGAN fit in
+    six came out clearly worse (``benchmarks/precision.py``); without such units bf16 is
+    emulated and slower. ``True`` forces bf16 on either device, ``False`` turns it off.
     """
     if amp not in (True, False, "auto"):
         raise ConfigError(f"amp must be True, False or 'auto', not {amp!r}")
@@ -38,7 +54,7 @@ def use_bf16(device: torch.device, amp: bool | str = "auto") -> bool:
 
 
 def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
-    """A bf16 autocast context on CUDA, or a no-op."""
+    """A bf16 autocast context on ``device``, or a no-op."""
     if not enabled:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

@@ -38,14 +38,15 @@ def orthogonal_regularization(module: nn.Module) -> torch.Tensor:
     W runs over the weight matrices of the linear and convolutional layers (a conv
     kernel is flattened to out_channels x rest); rows are kept near orthonormal.
     """
-    total = torch.zeros(())
+    terms = []
     for layer in module.modules():
         if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d)):
             w = layer.weight.reshape(layer.weight.shape[0], -1)
             gram = w @ w.T
             eye = torch.eye(gram.shape[0], device=w.device, dtype=w.dtype)
-            total = total.to(w.device) + ((gram - eye) ** 2).sum()
-    return total
+            terms.append(((gram - eye) ** 2).sum())
+    # summed on the weights' device: no scalar copied from the host every step
+    return torch.stack(terms).sum() if terms else torch.zeros(())
 
 
 class HistoricalAverage:

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from fingan.engine.callbacks import MetricsLog, ProgressBar, check_finite
 from fingan.engine.auxiliary import AuxiliaryTask, make_auxiliary
@@ -79,7 +79,8 @@ class TrainerConfig:
         Seeds data order, noise and parameter-free randomness: same seed, same result on CPU.
     device, amp
         ``"auto"`` picks CUDA when present; bf16 autocast is used on CUDA unless ``amp=False``
-        (``amp=True`` forces it on CPU too).
+        (``amp=True`` forces it on CPU too; :func:`~fingan.engine.device.use_bf16` says why
+        not by default).
     compile : bool
         Run the training forward passes through ``torch.compile`` (the gradient penalty's
         double backward and sampling use the plain modules; weights are shared).
@@ -258,18 +259,18 @@ class Trainer:
             if self.critic is not None
             else None
         )
-        self.ema = (
-            AveragedModel(self.generator, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
-            if cfg.ema_decay
-            else None
-        )
+        # AveragedModel holds the averaged copy (and its file layout); _update_ema averages
+        self.ema = AveragedModel(self.generator, use_buffers=True) if cfg.ema_decay else None
+        self._ema_updates = 0
         self.hist_g = HistoricalAverage(self.generator) if cfg.historical_averaging else None
         self.hist_d = (
             HistoricalAverage(self.critic) if cfg.historical_averaging and self.critic is not None else None
         )
         if cfg.growth_steps and not all(hasattr(net, "set_growth") for net in (generator, critic) if net is not None):
             raise ConfigError("growth_steps needs progressive nets (fingan.nets.ProgressiveGenerator / ProgressiveCritic)")
-        self.data_rng = torch.Generator().manual_seed(cfg.seed)
+        # both draws happen on the training device: a CPU draw would need a blocking host-to-GPU
+        # copy of the indices every batch, which stalls the host until the GPU has caught up
+        self.data_rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self.noise_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -297,8 +298,8 @@ class Trainer:
 
     def _batch(self, data: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         # every rank draws the same global batch and keeps its shard
-        idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng)
-        idx = self.dist.shard(idx).to(self.device)
+        idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng, device=data.device)
+        idx = self.dist.shard(idx)
         real = data[idx]
         if self.config.growth_steps:
             real = fade_real(real, *self.growth, self.generator.levels)
@@ -408,8 +409,25 @@ class Trainer:
         if self.hist_g is not None:
             self.hist_g.update()
         if self.ema is not None:
-            self.ema.update_parameters(self.generator)
+            self._update_ema()
         return loss.detach()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        """One EMA step: a copy at the first update, then ``ema += (1 - decay) (current - ema)``.
+
+        Done here rather than by ``AveragedModel.update_parameters``, which reads its update
+        counter back from the GPU twice per call and so stalls the host every step.
+        """
+        averaged = [*self.ema.module.parameters(), *self.ema.module.buffers()]
+        current = [*self.generator.parameters(), *self.generator.buffers()]
+        for a, c in zip(averaged, current):
+            if self._ema_updates == 0 or not a.is_floating_point():
+                a.copy_(c)
+            else:
+                a.lerp_(c, 1 - self.config.ema_decay)
+        self.ema.n_averaged += 1
+        self._ema_updates += 1
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -542,7 +560,7 @@ class Trainer:
             "rng": {
                 "data": self.data_rng.get_state(),
                 "noise": self.noise_rng.get_state(),
-                "noise_device": self.device.type,
+                "device": self.device.type,
                 "torch": torch.get_rng_state(),
             },
             "history": copy.deepcopy(self.history),
@@ -567,13 +585,19 @@ class Trainer:
             self.opt_d.load_state_dict(state["opt_d"])
         if self.ema is not None and "ema" in state:
             self.ema.load_state_dict(state["ema"])
+            self._ema_updates = int(self.ema.n_averaged)
         if self.hist_g is not None and "hist_g" in state:
             self.hist_g.load_state_dict(state["hist_g"])
         if self.hist_d is not None and "hist_d" in state:
             self.hist_d.load_state_dict(state["hist_d"])
-        # generator states are CPU byte tensors, even when map_location moved them to the GPU
-        self.data_rng.set_state(state["rng"]["data"].cpu())
-        if state["rng"].get("noise_device") == self.device.type:
-            self.noise_rng.set_state(state["rng"]["noise"].cpu())
-        torch.set_rng_state(state["rng"]["torch"].cpu())
+        # generator states are CPU byte tensors, even when map_location moved them to the GPU; a
+        # state from another device type does not fit this device's generators (fresh draws then).
+        # Files written before the data draws moved to the training device say "noise_device".
+        rng = state["rng"]
+        saved_on = rng.get("device", rng.get("noise_device"))
+        if saved_on == self.device.type:
+            self.noise_rng.set_state(rng["noise"].cpu())
+            if "device" in rng or saved_on == "cpu":
+                self.data_rng.set_state(rng["data"].cpu())
+        torch.set_rng_state(rng["torch"].cpu())
         self.history = list(state.get("history", []))

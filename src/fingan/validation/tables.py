@@ -20,12 +20,15 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def machine_description() -> str:
-    """Where a benchmark ran: architecture, core count and torch version."""
+    """Where a benchmark ran: architecture, core count, whether the CPU has bf16 units, torch version."""
     import platform
 
     import torch
 
-    where = f"{platform.machine()} with {os.cpu_count()} cores, torch {torch.__version__}"
+    from fingan.engine.device import cpu_has_bf16_units
+
+    units = "yes" if cpu_has_bf16_units() else "no"
+    where = f"{platform.machine()} with {os.cpu_count()} cores (bf16 matrix units: {units}), torch {torch.__version__}"
     if torch.cuda.is_available():
         where += f", GPU {torch.cuda.get_device_name(0)}"
     return where
