@@ -271,4 +271,6 @@ def test_bf16_autocast_is_off_on_cpu_unless_forced_and_still_trains():
     assert not make("auto").bf16 and not make(False).bf16
     forced = make(True).fit(data)
     assert forced.bf16 and all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in forced.history)
-    assert forced.sample(4).dtype == torch.float32
+    samples = forced.sample(500)
+    assert samples.dtype == torch.float32
+    assert not torch.equal(samples.bfloat16().float(), samples)  # full precision, not bf16 values widened
