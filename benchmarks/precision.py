@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
 import numpy as np
 
 
@@ -110,7 +111,8 @@ def main() -> None:
     table = markdown_table(["recipe", "score (lower is better, except recall)", "float32", "bf16 autocast",
                             "float32 fit s", "bf16 fit s", "speed-up"], rows)
     note = (f"\nMean ± sd over {args.seeds} seeds (the same seeds for both precisions). Machine: "
-            f"{machine_description()}, {torch.get_num_threads()} threads. Command: `python benchmarks/precision.py --seeds {args.seeds}"
+            f"{machine_description()}, {torch.get_num_threads()} threads. "
+            f"Command: `python benchmarks/precision.py --seeds {args.seeds}"
             + ("" if args.recipes is None else " --recipes " + " ".join(f"'{r}'" for r in args.recipes)) + "`.")
     publish(table, note, args.out)
 

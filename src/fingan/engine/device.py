@@ -41,7 +41,7 @@ def use_bf16(device: torch.device, amp: bool | str = "auto") -> bool:
     """Whether to train under bf16 autocast.
 
     ``"auto"``: on CUDA GPUs that support bf16; float32 on CPU. On a CPU with bf16 matrix
-    units bf16 made convolutional recipes' steps 1.1x to 1.9x faster
+    units bf16 made convolutional recipes' steps 1.1x to 2x faster
     (``benchmarks/throughput.py``) but whole fits only 1.04x to 1.25x, and one CorrGAN fit in
     six came out clearly worse (``benchmarks/precision.py``); without such units bf16 is
     emulated and slower. ``True`` forces bf16 on either device, ``False`` turns it off.
