@@ -216,7 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench_returns.add_argument("--mode", choices=["small", "full"], default="small",
                                help="small: minutes on a CPU; full: the paper's network, for a GPU")
     bench_returns.add_argument("--paths", type=_positive_int, help="paths per model (default by mode)")
-    bench_returns.add_argument("--seed", type=int, default=0)
+    bench_returns.add_argument("--seed", type=int, default=0, help="first seed")
+    bench_returns.add_argument("--seeds", type=_positive_int, default=1,
+                               help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
+    bench_returns.add_argument("--ablation", action="store_true",
+                               help="also fit each Quant GAN variant once (first seed) for the ablation table")
     bench_returns.add_argument("--device", default="auto")
     bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
     bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
@@ -741,20 +745,21 @@ def bench_command(args: argparse.Namespace) -> int:
                 f"--seed {args.seed}`.")
         publish(correlations_markdown(result), note, args.out)
         return 0
-    result = returns_benchmark(args.mode, n_paths=args.paths, seed=args.seed, device=args.device,
-                               progress=args.progress, log=log)
-    q = result["extra"]["quantgan"]
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
+                               progress=args.progress, ablation=args.ablation, log=log)
+    q = result["runs"]["Quant GAN"]
     periods = result["periods"]
     note = (
         f"\nS&P 500 log returns (bundled, arch.data): train {periods['train'][0]} to {periods['train'][1]} "
         f"({periods['train'][2]} days), validation to {periods['validation'][1]} ({periods['validation'][2]}), "
-        f"test to {periods['test'][1]} ({periods['test'][2]}). {result['n_paths']} paths per model, each as long "
-        f"as the period compared with; ACF scores over lags 1-250, leverage over lags 1-20. Quant GAN "
-        f"({args.mode} mode, receptive field {q['receptive_field']}) checkpoint of step {q['best_step']} chosen "
-        f"on the validation period; {q['steps_per_second']:.2f} generator steps/s including validation scoring, "
-        f"on {q['device']}. Machine: {machine_description()}. Command: "
+        f"test to {periods['test'][1]} ({periods['test'][2]}). {result['n_paths']} paths per model and seed, each "
+        f"as long as the period compared with; ACF scores over lags 1-250, leverage over lags 1-20. Quant GAN "
+        f"({args.mode} mode, receptive field {q[0]['receptive field']}) checkpoint chosen on the validation period only (steps "
+        f"{', '.join(str(r['best step']) for r in q)}); {sum(r['steps per second'] for r in q) / len(q):.2f} generator "
+        f"steps/s including validation scoring, on {q[0]['device']}. Machine: {machine_description()}. Command: "
         f"`python benchmarks/returns.py --mode {args.mode}{'' if args.paths is None else f' --paths {args.paths}'}"
-        f" --seed {args.seed}`."
+        f" --seed {args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`."
     )
     publish(benchmark_markdown(result), note, args.out)
     return 0

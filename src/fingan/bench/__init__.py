@@ -9,11 +9,12 @@ Table 2 of Wiese et al. 2020).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from fingan.baselines import GARCH, StationaryBootstrap
 from fingan.data.prices import load_prices
@@ -55,10 +56,38 @@ def paper_scores(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 25
     return out
 
 
-def _models(mode: str, seed: int, device: str, progress: bool) -> dict[str, Callable[[], Any]]:
-    settings = {k: v for k, v in MODES[mode].items() if k != "n_paths"}
+# Variants of the Quant GAN tried for volatility clustering, each at the mode's budget and
+# split (the default is the first row). Options are QuantGAN options on top of the mode's.
+ABLATION: dict[str, dict[str, Any]] = {
+    "SVNN, critic r and |r| (default)": {},
+    "pure TCN (paper), critic r": {"generator": "tcn", "critic_inputs": ("r",)},
+    "pure TCN, critic r and |r|": {"generator": "tcn"},
+    "SVNN, critic r": {"critic_inputs": ("r",)},
+    "SVNN, critic r and |r|, no Lambert W": {"lambert_w": False},
+    "SVNN, critic r, |r| and r^2": {"critic_inputs": ("r", "abs", "square")},
+}
+
+# Facts of paths as long as the training period, compared with the training series itself.
+LONG_FACTS = ["acf |r| lag 1", "acf |r| lag 5", "acf |r| lag 20", "acf |r| lag 50", "acf r^2 lag 1",
+              "mean leverage lags 1-10", "median excess kurtosis", "median EWMA-standardised kurtosis"]
+
+
+def long_path_facts(paths: Any) -> dict[str, float]:
+    """The volatility facts of the issue's in-sample targets, per path then averaged (or medians)."""
+    x = R.as_paths(paths)
+    acf_abs = R.acf(np.abs(x), 50).mean(axis=0)
     return {
-        "Quant GAN": lambda: QuantGAN(seed=seed, device=device, progress=progress, **settings),
+        "acf |r| lag 1": float(acf_abs[0]), "acf |r| lag 5": float(acf_abs[4]),
+        "acf |r| lag 20": float(acf_abs[19]), "acf |r| lag 50": float(acf_abs[49]),
+        "acf r^2 lag 1": float(R.acf(x**2, 1).mean()),
+        "mean leverage lags 1-10": float(R.leverage(x, 10).mean()),
+        "median excess kurtosis": float(np.median(R.excess_kurtosis(x))),
+        "median EWMA-standardised kurtosis": float(np.median(stats.kurtosis(R.ewma_standardised(x), axis=1))),
+    }
+
+
+def _baselines() -> dict[str, Callable[[], Any]]:
+    return {
         "GARCH(1,1) normal": lambda: GARCH("normal"),
         "GARCH(1,1) t": lambda: GARCH("t"),
         "GJR-GARCH(1,1) t": lambda: GARCH("t", gjr=True),
@@ -66,89 +95,162 @@ def _models(mode: str, seed: int, device: str, progress: bool) -> dict[str, Call
     }
 
 
+def _evaluate(model: Any, periods: dict[str, pd.DataFrame], n_paths: int, seed: int) -> dict[str, Any]:
+    """Scores on every period, test-length facts and training-length facts of one fitted model."""
+    out: dict[str, Any] = {"scores": {}, "sample seconds": 0.0}
+    for period, reference in periods.items():
+        started = time.perf_counter()
+        synthetic = model.sample(n_paths, len(reference), seed=seed + 1).to_numpy().T
+        if period == "test":
+            out["sample seconds"] = time.perf_counter() - started
+            out["facts"] = R.stylized_facts(synthetic)
+        else:
+            out["long facts"] = long_path_facts(synthetic)
+        out["scores"][period] = paper_scores(synthetic, reference.to_numpy().ravel())
+    return out
+
+
 def returns_benchmark(
     mode: str = "small",
     train_end: str = "2014-12-31",
     valid_end: str = "2016-12-31",
     n_paths: int | None = None,
-    seed: int = 0,
+    seeds: Sequence[int] = (0,),
     device: str = "auto",
     progress: bool = False,
+    ablation: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Fit every model, draw paths, and score them; returns tables and timings.
+    """Fit every model once per seed, draw paths, and score them; returns tables and timings.
 
     Paths as long as the period they are compared with are drawn (``n_paths`` of them),
-    so reference and synthetic ACFs carry the same small-sample bias.
+    so reference and synthetic ACFs carry the same small-sample bias. Each seed trains
+    the Quant GAN afresh (and draws every model's paths afresh); ``ablation`` also fits
+    each variant of :data:`ABLATION` once, with the first seed.
     """
     if mode not in MODES:
         raise ConfigError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
+    if not seeds:
+        raise ConfigError("give at least one seed")
     n_paths = n_paths or MODES[mode]["n_paths"]
+    settings = {k: v for k, v in MODES[mode].items() if k != "n_paths"}
     returns = log_returns(load_prices("sp500"))
     train, valid, test = split_periods(returns, train_end, valid_end)
     periods = {"test": test, "train": train}
-    scores: dict[str, dict[str, dict[str, float]]] = {p: {} for p in periods}
-    facts: dict[str, dict[str, float]] = {"real (test)": R.stylized_facts(test), "real (train)": R.stylized_facts(train)}
-    timing: dict[str, dict[str, float]] = {}
-    extra: dict[str, Any] = {}
-    for name, make in _models(mode, seed, device, progress).items():
-        log(f"{name}: fitting")
-        model = make()
+    runs: dict[str, list[dict[str, Any]]] = {}
+    extra: dict[str, Any] = {"quantgan": []}
+
+    def fit_quantgan(seed: int, options: dict[str, Any]) -> dict[str, Any]:
+        model = QuantGAN(seed=seed, device=device, progress=progress, **{**settings, **options})
         started = time.perf_counter()
-        if isinstance(model, QuantGAN):
-            model.fit(train, valid)
-            extra["quantgan"] = {"best_step": model.best_step_, "selection": model.selection_,
-                                 "receptive_field": model.config.receptive_field,
-                                 "steps_per_second": model.config.trainer.steps / max(time.perf_counter() - started, 1e-9),
-                                 "device": str(model.trainer_.device)}
-        else:
-            model.fit(train)
-        timing[name] = {"fit seconds": time.perf_counter() - started}
-        for period, reference in periods.items():
+        model.fit(train, valid)
+        fit_seconds = time.perf_counter() - started
+        run = _evaluate(model, periods, n_paths, seed)
+        run.update({"fit seconds": fit_seconds, "validation score": min(s["score"] for s in model.selection_),
+                    "best step": model.best_step_, "receptive field": model.config.receptive_field,
+                    "steps per second": model.config.trainer.steps / max(fit_seconds, 1e-9),
+                    "device": str(model.trainer_.device)})
+        log(f"  fitted in {fit_seconds:.0f} s; validation score {run['validation score']:.3f}; training-length "
+            + ", ".join(f"{k} {v:.3f}" for k, v in run["long facts"].items()))
+        return run
+
+    for seed in seeds:
+        log(f"seed {seed}: Quant GAN fitting")
+        runs.setdefault("Quant GAN", []).append(fit_quantgan(seed, {}))
+        for name, make in _baselines().items():
             started = time.perf_counter()
-            paths = model.sample(n_paths, len(reference), seed=seed + 1)
-            if period == "test":
-                timing[name]["sample seconds"] = time.perf_counter() - started
-            synthetic = paths.to_numpy().T
-            scores[period][name] = paper_scores(synthetic, reference.to_numpy().ravel())
-            if period == "test":
-                facts[name] = R.stylized_facts(synthetic)
-        log(f"{name}: fitted in {timing[name]['fit seconds']:.1f} s; test scores "
-            + ", ".join(f"{k} {v:.4g}" for k, v in scores["test"][name].items()))
-    return {"scores": scores, "facts": facts, "timing": timing, "extra": extra, "n_paths": n_paths,
+            model = make().fit(train)
+            run = _evaluate(model, periods, n_paths, seed)
+            run["fit seconds"] = time.perf_counter() - started
+            runs.setdefault(name, []).append(run)
+        log(f"seed {seed}: Quant GAN test scores "
+            + ", ".join(f"{k} {v:.4g}" for k, v in runs["Quant GAN"][-1]["scores"]["test"].items()))
+    ablation_runs: dict[str, dict[str, Any]] = {}
+    if ablation:
+        for name, options in ABLATION.items():
+            log(f"ablation: {name}")
+            ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
+    return {"runs": runs, "ablation": ablation_runs, "n_paths": n_paths, "seeds": list(seeds), "mode": mode,
+            "real facts": {"real (test)": R.stylized_facts(test), "real (train)": R.stylized_facts(train)},
+            "real long facts": long_path_facts(train.to_numpy().ravel()),
             "periods": {p: (str(f.index[0].date()), str(f.index[-1].date()), len(f))
                         for p, f in {"train": train, "validation": valid, "test": test}.items()}}
 
 
-def _best_marks(table: pd.DataFrame) -> pd.DataFrame:
-    """Format numbers; the best (lowest) model per row in bold."""
-    shown = table.map(lambda v: f"{v:.4f}" if isinstance(v, float) and np.isfinite(v) else "")
-    models = [c for c in table.columns if "(paper)" not in c]
-    for row in table.index:
-        best = table.loc[row, models].astype(float).idxmin()
-        shown.loc[row, best] = f"**{shown.loc[row, best]}**"
-    return shown
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=float)
+    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+
+
+def score_table(result: dict[str, Any], period: str) -> pd.DataFrame:
+    """Mean score over seeds per model (columns) and score (rows) for ``"test"`` or ``"train"``."""
+    return pd.DataFrame({name: {score: _mean_sd([r["scores"][period][score] for r in runs])[0] for score in SCORES}
+                         for name, runs in result["runs"].items()}).reindex(SCORES)
+
+
+def _cell(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float], fmt: str = ".4f") -> str:
+    mean, sd = _mean_sd([get(r) for r in runs])
+    return f"{mean:{fmt}} ± {sd:{fmt}}" if len(runs) > 1 else f"{mean:{fmt}}"
 
 
 def benchmark_markdown(result: dict[str, Any]) -> str:
-    """The benchmark's tables as Markdown: scores (test, train), facts and timings."""
+    """The benchmark's tables as Markdown: scores (test, train), targets, facts, ablation and timings."""
+    runs = result["runs"]
+    models = list(runs)
     parts = []
+    seeds = "mean ± sd over seeds " + ", ".join(map(str, result["seeds"])) if len(result["seeds"]) > 1 else \
+        f"seed {result['seeds'][0]}"
     for period in ("test", "train"):
-        table = pd.DataFrame(result["scores"][period]).reindex(SCORES)
-        if period == "train":
-            table = table.join(pd.DataFrame(PAPER))
-        shown = _best_marks(table)
+        means = score_table(result, period)
+        rows = []
+        for score in SCORES:
+            best = means.loc[score].astype(float).idxmin()
+            cells = [_cell(runs[m], lambda r: r["scores"][period][score]) for m in models]
+            cells = [f"**{c}**" if m == best else c for m, c in zip(models, cells)]
+            paper = [f"{PAPER[p][score]:.4f}" if score in PAPER[p] else "" for p in PAPER] if period == "train" else []
+            rows.append([score, *cells, *paper])
         title = {"test": "Out of sample (test period)", "train": "In sample (training period)"}[period]
-        parts.append(f"**{title}**, lower is better (best in bold)\n")
-        parts.append(markdown_table(["score", *shown.columns], [[i, *row] for i, row in zip(shown.index, shown.values)]))
-    facts = pd.DataFrame(result["facts"])
-    parts.append("**Stylized facts** (synthetic paths as long as the test period)\n")
+        wins = int((means["Quant GAN"] < means["GJR-GARCH(1,1) t"]).sum())
+        parts.append(f"**{title}**, lower is better (best mean in bold; {seeds}). The Quant GAN's mean is better "
+                     f"than GJR-GARCH(1,1) t's on {wins} of {len(SCORES)} scores.\n")
+        parts.append(markdown_table(["score", *models, *(list(PAPER) if period == "train" else [])], rows))
+    real = result["real long facts"]
+    rows = []
+    for fact in LONG_FACTS:
+        value = _mean_sd([r["long facts"][fact] for r in runs["Quant GAN"]])[0]
+        within = abs(value - real[fact]) <= 0.25 * abs(real[fact])
+        rows.append([fact, f"{real[fact]:.3f}", _cell(runs["Quant GAN"], lambda r: r["long facts"][fact], ".3f"),
+                     "yes" if within else "no",
+                     *(f"{_mean_sd([r['long facts'][fact] for r in runs[m]])[0]:.3f}" for m in models[1:])])
+    hits = sum(row[3] == "yes" for row in rows)
+    parts.append(f"**Volatility facts of paths as long as the training period** ({result['periods']['train'][2]} "
+                 f"days) against the training series; Quant GAN within 25% of the real value on {hits} of "
+                 f"{len(rows)}\n")
+    parts.append(markdown_table(["fact", "real (train)", "Quant GAN", "within 25%", *models[1:]], rows))
+    facts = pd.DataFrame({**result["real facts"],
+                          **{m: pd.DataFrame([r["facts"] for r in runs[m]]).mean() for m in models}})
+    parts.append("**Stylized facts** (synthetic paths as long as the test period, mean over seeds)\n")
     parts.append(markdown_table(["fact", *facts.columns],
                                 [[i, *(f"{v:.3f}" for v in row)] for i, row in zip(facts.index, facts.values)]))
-    timing = pd.DataFrame(result["timing"]).T
-    parts.append(f"**Time** (fit; drawing {result['n_paths']} test-length paths)\n")
+    if result["ablation"]:
+        garch = score_table(result, "test")["GJR-GARCH(1,1) t"]
+        rows = []
+        for name, run in result["ablation"].items():
+            test = run["scores"]["test"]
+            wins = sum(test[s] < garch[s] for s in SCORES)
+            rows.append([name, f"{run['validation score']:.3f}", *(f"{test[s]:.4f}" for s in SCORES), f"{wins}/9",
+                         f"{run['long facts']['acf |r| lag 1']:.3f}", f"{run['fit seconds']:.0f}"])
+        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch[s]:.4f}" for s in SCORES), "", 
+                     f"{_mean_sd([r['long facts']['acf |r| lag 1'] for r in runs['GJR-GARCH(1,1) t']])[0]:.3f}", ""])
+        parts.append(f"**Ablation** (seed {result['seeds'][0]}, same budget and split; out-of-sample scores; "
+                     f"validation score: the checkpoint-selection score on the validation period, lower is better; "
+                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
+        parts.append(markdown_table(["variant", "validation score", *SCORES, "beats GJR-t", "acf |r| lag 1",
+                                     "fit s"], rows))
+    parts.append(f"**Time** (fit; drawing {result['n_paths']} test-length paths; mean over seeds)\n")
     parts.append(markdown_table(["model", "fit s", "sample s"],
-                                [[i, f"{r['fit seconds']:.1f}", f"{r['sample seconds']:.2f}"] for i, r in timing.iterrows()]))
+                                [[m, _cell(runs[m], lambda r: r["fit seconds"], ".1f"),
+                                  _cell(runs[m], lambda r: r["sample seconds"], ".2f")] for m in models]))
     return "\n\n".join(parts)
 
 

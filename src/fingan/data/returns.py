@@ -116,6 +116,15 @@ class LambertWGaussianizer(TransformerMixin, BaseEstimator):
         return self.mu_ + self.sigma_ * lambert_w_forward(np.asarray(X, dtype=float), self.delta_)
 
 
+class IdentityLambertW(LambertWGaussianizer):
+    """The Lambert W step switched off: mu = 0, sigma = 1, delta = 0 for every column."""
+
+    def fit(self, X: Any, y: Any = None) -> IdentityLambertW:
+        n = np.asarray(X).shape[1]
+        self.mu_, self.sigma_, self.delta_ = np.zeros(n), np.ones(n), np.zeros(n)
+        return self
+
+
 class ReturnTransform:
     """The Quant GAN preprocessing: standardise, inverse Lambert W, standardise again.
 
@@ -123,12 +132,22 @@ class ReturnTransform:
     before the windows are cut, and generated series go back through the exact inverse.
     A DataFrame in gives a DataFrame out (same index and columns); arrays of shape
     (n, assets) or (..., assets) work too.
+
+
+    Parameters
+    ----------
+    lambert_w : bool
+        Gaussianise the tails (the paper's preprocessing). ``False`` keeps only the
+        standardisation, so a generator must make the heavy tails itself (e.g. through
+        its volatility, :class:`~fingan.nets.SVNN`); the Lambert W step is then the
+        identity (delta = 0) and the saved state has the same fields.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lambert_w: bool = True) -> None:
+        self.lambert_w = bool(lambert_w)
         self.pipeline = Pipeline([
             ("standardise", StandardScaler()),
-            ("lambert_w", LambertWGaussianizer()),
+            ("lambert_w", LambertWGaussianizer() if self.lambert_w else IdentityLambertW()),
             ("restandardise", StandardScaler()),
         ])
         self.columns_: list[str] | None = None

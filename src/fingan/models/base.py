@@ -62,6 +62,11 @@ class Recipe:
     def load_extra_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`extra_state` returned."""
 
+    @classmethod
+    def upgrade_config(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A saved config as a dict, with options added since it was written set to their old meaning."""
+        return data
+
     # -- shared -------------------------------------------------------------
     def _make_trainer(self, out_dir: str | os.PathLike | None = None, callbacks=()) -> Trainer:
         torch.manual_seed(self.config.trainer.seed)
@@ -107,7 +112,7 @@ class Recipe:
         state = load_checkpoint(path)
         if state.get("recipe") != cls.__name__:
             raise CheckpointError(f"{path} holds a {state.get('recipe')!r} model, not a {cls.__name__}")
-        cfg = config_io.from_dict(cls.config_class, state["config"])
+        cfg = config_io.from_dict(cls.config_class, cls.upgrade_config(dict(state["config"])))
         cfg.trainer.device = device
         model = cls(cfg)
         model.load_extra_state(state["extra"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +19,11 @@ from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe, regime_labels
 from fingan.models.paths import PathModel
-from fingan.nets.tcn import TCN, TCNCritic, receptive_field
+from fingan.nets.tcn import CRITIC_INPUTS, SVNN, TCN, TCNCritic, receptive_field
 from fingan.validation.returns import selection_score
 
 REGIME_NAMES = {2: ("calm", "stressed"), 3: ("calm", "normal", "stressed")}
+GENERATORS = {"svnn": SVNN, "tcn": TCN}
 
 
 @dataclass
@@ -30,6 +32,22 @@ class QuantGANConfig:
 
     Attributes
     ----------
+    generator : {"svnn", "tcn"}
+        ``"svnn"``: the paper's stochastic-volatility form
+        :math:`r_t = \sigma_t \epsilon_t + \mu_t` (:class:`~fingan.nets.SVNN`), with
+        volatility and drift from past noise and i.i.d. innovations; ``"tcn"``: the
+        paper's pure TCN, noise straight to returns.
+    critic_inputs : tuple of {"r", "abs", "square"}
+        What the critic sees per asset: the (transformed) returns and optionally their
+        absolute values and squares as extra channels.
+    memory : tuple of float
+        SVNN only: half-lives in days of the long-memory terms of the log-volatility
+        (exponentially weighted averages of past innovation sizes and signs, EGARCH-style;
+        see :class:`~fingan.nets.SVNN`); empty for none.
+    lambert_w : bool
+        Gaussianise the returns' tails before training (inverse Lambert W, the paper's
+        preprocessing). ``False`` only standardises, so fat tails must come from the
+        generator's volatility.
     hidden : int
         Channels of every temporal block (80 in the paper).
     dilations : tuple of int
@@ -59,6 +77,10 @@ class QuantGANConfig:
         about 3.4 times slower per step for similar scores in our runs.
     """
 
+    generator: str = "svnn"
+    critic_inputs: tuple[str, ...] = ("r", "abs")
+    memory: tuple[float, ...] = (2.0, 20.0, 120.0)
+    lambert_w: bool = True
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
     kernel_size: int = 2
@@ -77,8 +99,17 @@ class QuantGANConfig:
     )
 
     @property
-    def receptive_field(self) -> int:
+    def critic_receptive_field(self) -> int:
+        """Days each position of the TCN (the critic's, or the generator's volatility TCN) looks at."""
         return receptive_field(self.kernel_size, self.dilations)
+
+    @property
+    def receptive_field(self) -> int:
+        """Noise steps behind each generated day: the TCN's, plus for the SVNN its current
+        innovation and the warm-up of its memory (four times the longest half-life)."""
+        if self.generator != "svnn":
+            return self.critic_receptive_field
+        return self.critic_receptive_field + 1 + (math.ceil(4 * max(self.memory)) if self.memory else 0)
 
 
 class QuantGAN(PathModel, Recipe):
@@ -107,8 +138,18 @@ class QuantGAN(PathModel, Recipe):
         cfg.dilations = tuple(int(d) for d in cfg.dilations)
         if cfg.hidden < 1 or cfg.noise_dim < 1 or cfg.kernel_size < 1 or any(d < 1 for d in cfg.dilations):
             raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
-        if cfg.window < cfg.receptive_field:
-            raise ConfigError(f"window ({cfg.window}) must be at least the receptive field ({cfg.receptive_field})")
+        cfg.critic_inputs = tuple(str(c) for c in cfg.critic_inputs)
+        cfg.memory = tuple(float(h) for h in cfg.memory)
+        if any(h <= 0 for h in cfg.memory):
+            raise ConfigError(f"memory half-lives must be positive, got {list(cfg.memory)}")
+        if cfg.generator not in GENERATORS:
+            raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
+        if not cfg.critic_inputs or any(c not in CRITIC_INPUTS for c in cfg.critic_inputs):
+            raise ConfigError(f"critic_inputs must be a non-empty selection of {', '.join(CRITIC_INPUTS)}, "
+                              f"got {list(cfg.critic_inputs)}")
+        if cfg.window < cfg.critic_receptive_field:
+            raise ConfigError(f"window ({cfg.window}) must be at least the receptive field "
+                              f"({cfg.critic_receptive_field})")
         if cfg.conditional and (cfg.n_regimes < 2 or cfg.regime_lookback < 2):
             raise ConfigError("a conditional Quant GAN needs n_regimes >= 2 and regime_lookback >= 2")
         self.transform_: ReturnTransform | None = None
@@ -128,8 +169,9 @@ class QuantGAN(PathModel, Recipe):
         cfg = self.config
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
-        generator = TCN(cfg.noise_dim, self.n_assets, **options)
-        critic = TCNCritic(self.n_assets, **options)
+        extra = {"memory": cfg.memory} if cfg.generator == "svnn" else {}
+        generator = GENERATORS[cfg.generator](cfg.noise_dim, self.n_assets, **options, **extra)
+        critic = TCNCritic(self.n_assets, inputs=cfg.critic_inputs, **options)
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
 
     # ------------------------------------------------------------------ regimes
@@ -174,7 +216,7 @@ class QuantGAN(PathModel, Recipe):
                 raise DataError("validation returns must start after the training period ends")
         self.columns_ = [str(c) for c in frame.columns]
         self.last_date_ = (validation if validation is not None else frame).index[-1]
-        self.transform_ = ReturnTransform().fit(frame)
+        self.transform_ = ReturnTransform(cfg.lambert_w).fit(frame)
         z = self.transform_.transform(frame)
         windows = ReturnWindows(z, cfg.window, cfg.stride)
         data, labels = windows.tensor, None
@@ -251,6 +293,13 @@ class QuantGAN(PathModel, Recipe):
         return super().sample(n_paths, length, seed=seed, regime=regime)
 
     # ------------------------------------------------------------------ state
+    @classmethod
+    def upgrade_config(cls, data: dict[str, Any]) -> dict[str, Any]:
+        # files written before the SVNN generator hold a pure TCN with a returns-only critic
+        if "generator" not in data:
+            data.update(generator="tcn", critic_inputs=["r"], lambert_w=True)
+        return data
+
     def extra_state(self) -> dict[str, Any]:
         return {
             "columns": self.columns_,

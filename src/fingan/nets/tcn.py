@@ -10,6 +10,7 @@ padding. Sequences are laid out (batch, time, channels), like the return windows
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -106,19 +107,162 @@ class TCN(nn.Module):
         return self.head(total).transpose(1, 2)
 
 
+def causal_ewma(x: torch.Tensor, decay: torch.Tensor) -> torch.Tensor:
+    r"""Exponentially weighted averages of the strictly past values, by FFT convolution.
+
+    ``x`` (batch, L, C) and ``decay`` (C, J) give (batch, L, C, J) with
+    :math:`h_{t} = \sum_{k=1}^{t} (1 - \lambda) \lambda^{k-1} x_{t-k}` (and :math:`h_0 = 0`):
+    the recursion :math:`h_t = \lambda h_{t-1} + (1 - \lambda) x_{t-1}` in one pass, so
+    gradients reach every decay without a Python loop over time.
+    """
+    length = x.shape[1]
+    lags = torch.arange(length, device=x.device, dtype=x.dtype)  # kernel[k] weights x_{t-1-k}
+    kernel = (1 - decay)[..., None] * decay[..., None] ** lags  # (C, J, L)
+    n = 2 * length
+    signal = torch.fft.rfft(x.transpose(1, 2), n=n)[:, :, None, :]  # (batch, C, 1, F)
+    out = torch.fft.irfft(signal * torch.fft.rfft(kernel, n=n), n=n)[..., :length]
+    out = torch.cat([torch.zeros_like(out[..., :1]), out[..., :-1]], dim=-1)  # shift: only strictly past values
+    return out.permute(0, 3, 1, 2)
+
+
+class SVNN(nn.Module):
+    r"""Stochastic-volatility neural network: a TCN volatility and drift times i.i.d. innovations.
+
+    The constrained generator of Wiese et al. (2020), section 5.2:
+    :math:`r_t = \sigma_t \epsilon_t + \mu_t`, where the volatility :math:`\sigma_t > 0` and
+    the drift :math:`\mu_t` are outputs of a TCN over the *past* noise
+    :math:`Z_{t-RF}, \dots, Z_{t-1}` and the innovation :math:`\epsilon_t = g(Z_t)` is a
+    small per-step network of the *current* noise, so :math:`\epsilon_t` is independent of
+    :math:`(\sigma_t, \mu_t)` and the conditional law of :math:`r_t` given the past is a
+    location-scale family.
+
+    With ``memory`` half-lives the log-volatility also carries long-memory terms, in the
+    manner of EGARCH (Nelson 1991) and its long-memory form (Bollerslev and Mikkelsen
+    1996): for each half-life j, exponentially weighted averages of the past innovations'
+    sizes :math:`|\epsilon_{t-k}|` and signs :math:`\epsilon_{t-k}`,
+
+    .. math:: \log\sigma_t = s_t + \sum_j a_j \bar{|\epsilon|}_{j,t} + c_j \bar\epsilon_{j,t},
+
+    with :math:`s_t` from the TCN and learned weights :math:`a_j, c_j` and decays (started
+    at the given half-lives). Large moves then raise volatility for weeks to months
+    (clustering), falls more than rises when :math:`c_j < 0` (leverage); a mixture of
+    exponentials approximates the slow, power-law-like decay of ACF(|r|). The filters run
+    over ``warmup`` extra leading noise steps (by default four times the longest half-life,
+    which only the cheap innovation net sees), so that paths start near the filters'
+    stationary state, the same in training windows and in long sampled paths.
+
+    :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``. An input of
+    length L gives L - ``receptive_field`` + 1 outputs, with ``receptive_field`` = TCN
+    receptive field + 1 (the current innovation) + ``warmup``.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        hidden: int = 80,
+        dilations: Sequence[int] = (1, 2, 4, 8, 16, 32),
+        kernel_size: int = 2,
+        n_classes: int = 0,
+        embed_dim: int = 4,
+        innovation_hidden: int = 16,
+        max_log_vol: float = 3.0,
+        memory: Sequence[float] = (),
+        memory_spread: float = 0.15,
+        memory_sign: float = -0.5,
+        warmup: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.out_channels = out_channels
+        self.max_log_vol = float(max_log_vol)
+        self.context = TCN(in_channels, 2 * out_channels, hidden, dilations, kernel_size, n_classes, embed_dim)
+        # innovations: a linear map of the current noise (unit variance at the start) plus a
+        # nonlinear correction that starts at zero and can bend the tails
+        self.innovation_linear = nn.Conv1d(in_channels, out_channels, 1, bias=False)
+        with torch.no_grad():
+            w = self.innovation_linear.weight
+            w.div_(w.norm(dim=1, keepdim=True))
+        self.innovation = nn.Sequential(
+            nn.Conv1d(in_channels, innovation_hidden, 1),
+            nn.PReLU(innovation_hidden),
+            nn.Conv1d(innovation_hidden, out_channels, 1),
+        )
+        nn.init.zeros_(self.innovation[-1].weight)
+        nn.init.zeros_(self.innovation[-1].bias)
+        self.n_classes = n_classes
+        self.warmup = 0 if not memory else int(math.ceil(4 * max(memory))) if warmup is None else int(warmup)
+        self.receptive_field = self.context.receptive_field + 1 + self.warmup
+        if memory:
+            if any(h <= 0 for h in memory):
+                raise ConfigError(f"memory half-lives must be positive days, got {list(memory)}")
+            decay = torch.tensor([0.5 ** (1.0 / h) for h in memory]).repeat(out_channels, 1)
+            # weight of each average such that it moves log-volatility by about memory_spread (one
+            # sd) when the innovations are standard normal (sd of |eps| 0.6; of its EWMA
+            # 0.6 sqrt((1 - lambda) / (1 + lambda)))
+            size = memory_spread / (0.6 * torch.sqrt((1 - decay) / (1 + decay)))
+            self.memory_logit = nn.Parameter(torch.logit(decay))  # (assets, J): decays stay in (0, 1)
+            self.memory_size = nn.Parameter(size)
+            self.memory_sign = nn.Parameter(memory_sign * size)
+        else:
+            self.memory_logit = None
+
+    def innovations(self, x: torch.Tensor) -> torch.Tensor:
+        """epsilon_t = g(Z_t) for every step of the noise x (batch, L, in) -> (batch, L, out)."""
+        h = x.transpose(1, 2)
+        return (self.innovation_linear(h) + self.innovation(h)).transpose(1, 2)
+
+    def components(
+        self, x: torch.Tensor, y: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(sigma, mu, eps)``, each (batch, L - receptive_field + 1, out_channels)."""
+        if x.shape[1] < self.receptive_field:
+            raise DataError(f"sequence of length {x.shape[1]} is shorter than the receptive field "
+                            f"{self.receptive_field}")
+        first = self.receptive_field - 1  # the noise index of the first output's current step
+        state = self.context(x[:, self.warmup:-1], y)  # step t sees Z_{t-RF+1..t-1} only
+        log_vol, mu = state.split(self.out_channels, dim=-1)
+        if self.memory_logit is None:
+            eps = self.innovations(x[:, first:])
+        else:
+            eps_all = self.innovations(x)
+            eps = eps_all[:, first:]
+            decay = torch.sigmoid(self.memory_logit)
+            centred_size = eps_all.abs() - (2 / torch.pi) ** 0.5  # E|eps| of a standard normal: no level shift
+            size, sign = (causal_ewma(f, decay)[:, first:] for f in (centred_size, eps_all))
+            log_vol = log_vol + (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
+        sigma = torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
+        return sigma, mu, eps
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        sigma, mu, eps = self.components(x, y)
+        return sigma * eps + mu
+
+
+CRITIC_INPUTS = {"r": lambda x: x, "abs": torch.abs, "square": torch.square}
+
+
 class TCNCritic(nn.Module):
     """A TCN critic: per-step scores of a window, pooled into one score per window.
 
     With valid convolutions a window of length L has L - RF + 1 scored positions, each
-    looking at RF consecutive returns.
+    looking at RF consecutive returns. ``inputs`` names what the TCN sees per asset:
+    the returns ``"r"`` and optionally ``"abs"`` (|r|) and ``"square"`` (r^2), stacked as
+    channels, so volatility clustering is a linear pattern in the critic's input.
     """
 
-    def __init__(self, in_channels: int, **tcn_options) -> None:
+    def __init__(self, in_channels: int, inputs: Sequence[str] = ("r",), **tcn_options) -> None:
         super().__init__()
-        self.tcn = TCN(in_channels, 1, **tcn_options)
+        unknown = [name for name in inputs if name not in CRITIC_INPUTS]
+        if unknown or not inputs:
+            raise ConfigError(f"critic inputs must be a non-empty selection of {', '.join(CRITIC_INPUTS)}, "
+                              f"got {list(inputs)}")
+        self.inputs = tuple(inputs)
+        self.tcn = TCN(in_channels * len(self.inputs), 1, **tcn_options)
         self.receptive_field = self.tcn.receptive_field
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.inputs != ("r",):
+            x = torch.cat([CRITIC_INPUTS[name](x) for name in self.inputs], dim=-1)
         scores = self.tcn(x, y)
         # sum / sqrt(positions): the score's gradient norm (and scale) stays O(1) whatever the
         # window length, as the gradient penalty expects; a plain mean shrinks it by 1/positions

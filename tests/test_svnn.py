@@ -1,0 +1,171 @@
+"""The stochastic-volatility generator (SVNN), the critic's |r| inputs and the returns benchmark's seeds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import fingan.bench as bench
+from fingan.data import load_prices, log_returns, split_periods
+from fingan.data.returns import ReturnTransform
+from fingan.errors import ConfigError
+from fingan.models import QuantGAN
+from fingan.nets import SVNN, TCN, TCNCritic
+from fingan.validation.returns import acf
+
+TINY = {"hidden": 16, "dilations": (1, 2, 4), "window": 48, "batch_size": 32, "log_every": 25, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def train():
+    returns = log_returns(load_prices("sp500"))
+    return split_periods(returns, "2014-12-31")[0]
+
+
+def garch_series(n: int, seed: int = 0, omega: float = 0.05, alpha: float = 0.12, beta: float = 0.85) -> pd.Series:
+    """A GARCH(1,1) path with Gaussian innovations, in percent-like units, on business days."""
+    rng = np.random.default_rng(seed)
+    var, out = omega / (1 - alpha - beta), np.empty(n)
+    for t in range(n):
+        out[t] = np.sqrt(var) * rng.standard_normal()
+        var = omega + alpha * out[t] ** 2 + beta * var
+    return pd.Series(out / 100, index=pd.bdate_range("2000-01-03", periods=n), name="garch")
+
+
+# ------------------------------------------------------------------ the net
+
+
+def test_svnn_volatility_sees_only_past_noise_and_innovation_only_the_current_step():
+    torch.manual_seed(0)
+    net = SVNN(2, 1, hidden=8, dilations=(1, 2))  # TCN receptive field 7, plus the current step
+    assert net.receptive_field == 8
+    x = torch.randn(1, 20, 2, requires_grad=True)
+    sigma, mu, eps = net.components(x)
+    assert sigma.shape == mu.shape == eps.shape == (1, 13, 1)
+
+    def touched(value: torch.Tensor) -> list[int]:
+        x.grad = None
+        value.backward(retain_graph=True)
+        return (x.grad[0].abs().sum(dim=1) > 0).nonzero().ravel().tolist()
+
+    assert touched(sigma[0, 5, 0]) == list(range(5, 12))  # Z_{t-7} .. Z_{t-1} for output t = input 12
+    assert touched(mu[0, 5, 0]) == list(range(5, 12))
+    assert touched(eps[0, 5, 0]) == [12]
+    assert touched(net(x)[0, 5, 0]) == list(range(5, 13))
+
+
+def test_svnn_volatility_is_positive_and_bounded():
+    torch.manual_seed(1)
+    net = SVNN(3, 2, hidden=8, dilations=(1,), max_log_vol=2.0)
+    with torch.no_grad():
+        net.context.head.bias.fill_(50.0)  # a huge log-volatility is squashed, not overflowed
+        sigma, _, _ = net.components(torch.randn(4, 30, 3))
+    assert (sigma > 0).all() and sigma.max() <= np.exp(2.0) + 1e-4
+    assert net(torch.randn(4, 30, 3)).shape == (4, 30 - net.receptive_field + 1, 2)
+
+
+def test_critic_with_abs_inputs_sees_twice_the_channels_and_rejects_unknown_inputs():
+    critic = TCNCritic(3, inputs=("r", "abs"), hidden=8, dilations=(1, 2))
+    assert critic.tcn.blocks[0].net[0].in_channels == 6
+    x = torch.randn(4, 30, 3)
+    assert critic(x).shape == (4,)
+    magnitude_only = TCNCritic(3, inputs=("abs", "square"), hidden=8, dilations=(1, 2))
+    torch.testing.assert_close(magnitude_only(-x), magnitude_only(x))  # blind to signs, as it should be
+    assert not torch.allclose(critic(-x), critic(x))
+    with pytest.raises(ConfigError, match="critic inputs"):
+        TCNCritic(3, inputs=("r", "cube"))
+
+
+# ------------------------------------------------------------------ the recipe
+
+
+def test_default_generator_is_the_svnn_and_the_pure_tcn_stays_available(train):
+    svnn = QuantGAN(steps=5, **TINY).fit(train)
+    tcn = QuantGAN(steps=5, generator="tcn", critic_inputs=("r",), **TINY).fit(train)
+    assert isinstance(svnn.trainer_.generator, SVNN) and svnn.config.receptive_field == 16
+    assert type(tcn.trainer_.generator) is TCN and tcn.config.receptive_field == 15
+    for model in (svnn, tcn):
+        assert model.sample(3, 1, seed=0).shape == (1, 3)
+        assert model.sample(2, 3000, seed=0).shape == (3000, 2)  # any length in one pass
+
+
+def test_svnn_samples_come_back_through_the_exact_inverse_transform(train):
+    gan = QuantGAN(steps=5, lambert_w=False, **TINY).fit(train)
+    raw = gan.trainer_.sample(3, seed=5, latent_shape=(100 + gan.config.receptive_field - 1, 3)).numpy()
+    returns = gan.sample(3, 100, seed=5).to_numpy().T[:, :, None]
+    np.testing.assert_allclose(gan.transform_.transform(returns), raw, atol=1e-4)
+    # without Lambert W the transform is a standardisation: the tails are left to the generator
+    z = gan.transform_.transform(train.to_frame())
+    np.testing.assert_allclose(z.to_numpy().ravel(), ((train - train.mean()) / train.std(ddof=0)).to_numpy())
+
+
+def test_lambert_w_off_is_an_exact_standardisation_that_saves_like_the_full_transform(train):
+    t = ReturnTransform(lambert_w=False).fit(train.to_frame())
+    assert np.all(t.delta_ == 0)
+    restored = ReturnTransform.from_state(t.state_dict())
+    x = np.random.default_rng(0).standard_normal((5, 1))
+    np.testing.assert_allclose(restored.inverse_transform(t.transform(x)), x, atol=1e-12)
+
+
+def test_svnn_save_load_gives_the_same_paths(train, tmp_path):
+    gan = QuantGAN(steps=5, **TINY).fit(train)
+    loaded = QuantGAN.load(gan.save(tmp_path / "svnn.pt"), device="cpu")
+    pd.testing.assert_frame_equal(loaded.sample(4, 60, seed=2), gan.sample(4, 60, seed=2))
+    assert loaded.config.generator == "svnn" and loaded.config.critic_inputs == ("r", "abs")
+
+
+def test_a_model_file_from_before_the_svnn_loads_as_a_pure_tcn(train, tmp_path):
+    from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    old = QuantGAN(steps=5, generator="tcn", critic_inputs=("r",), **TINY).fit(train)
+    state = load_checkpoint(old.save(tmp_path / "new.pt"))
+    for key in ("generator", "critic_inputs", "lambert_w"):
+        del state["config"][key]  # the keys a file written before these options lacks
+    loaded = QuantGAN.load(save_checkpoint(state, tmp_path / "old.pt"), device="cpu")
+    assert loaded.config.generator == "tcn"
+    pd.testing.assert_frame_equal(loaded.sample(3, 40, seed=1), old.sample(3, 40, seed=1))
+
+
+@pytest.mark.parametrize("options, message", [({"generator": "lstm"}, "generator must be one of"),
+                                              ({"critic_inputs": ()}, "critic_inputs"),
+                                              ({"critic_inputs": ("r", "cube")}, "critic_inputs")])
+def test_bad_generator_options_fail_early(options, message):
+    with pytest.raises(ConfigError, match=message):
+        QuantGAN(**{**TINY, **options})
+
+
+def test_short_training_on_a_garch_series_gives_volatility_clusters():
+    series = garch_series(3000, seed=0)
+    length = 1000
+    iid_bound = 1.96 / np.sqrt(length)  # 95% band of one path's lag-1 ACF under independence
+    data_acf = acf(np.abs(series.to_numpy()), 1)[0, 0]
+    assert data_acf > 3 * iid_bound  # the series itself clusters
+    gan = QuantGAN(steps=150, seed=0, hidden=16, dilations=(1, 2, 4, 8), window=64, batch_size=32,
+                   device="cpu").fit(series)
+    paths = gan.sample(50, length, seed=0).to_numpy().T
+    assert acf(np.abs(paths), 1).mean() > iid_bound
+
+
+# ------------------------------------------------------------------ the benchmark
+
+
+def test_long_path_facts_of_a_garch_path_show_clustering_and_no_leverage():
+    facts = bench.long_path_facts(garch_series(4000, seed=3).to_numpy())
+    assert list(facts) == bench.LONG_FACTS
+    assert facts["acf |r| lag 1"] > 0.1 and facts["acf |r| lag 1"] > facts["acf |r| lag 50"]
+    assert abs(facts["mean leverage lags 1-10"]) < 0.05  # symmetric GARCH: no leverage
+    assert facts["median excess kurtosis"] > 0.5 and abs(facts["median EWMA-standardised kurtosis"]) < 0.5
+
+
+def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monkeypatch):
+    monkeypatch.setitem(bench.MODES, "tiny", {"hidden": 8, "dilations": (1, 2), "window": 32, "steps": 10,
+                                              "batch_size": 16, "n_paths": 20})
+    monkeypatch.setattr(bench, "ABLATION", {"default": {}, "pure TCN": {"generator": "tcn"}})
+    result = bench.returns_benchmark("tiny", seeds=(0, 1), device="cpu", ablation=True, log=lambda m: None)
+    assert len(result["runs"]["Quant GAN"]) == 2 and len(result["runs"]["GJR-GARCH(1,1) t"]) == 2
+    assert result["ablation"]["default"] is result["runs"]["Quant GAN"][0]
+    text = bench.benchmark_markdown(result)
+    assert "mean ± sd over seeds 0, 1" in text and "| pure TCN |" in text and " ± " in text
+    assert "within 25%" in text
+    with pytest.raises(ConfigError, match="mode"):
+        bench.returns_benchmark("huge")
