@@ -82,7 +82,7 @@ def test_critic_with_abs_inputs_sees_twice_the_channels_and_rejects_unknown_inpu
 def test_default_generator_is_the_svnn_and_the_pure_tcn_stays_available(train):
     svnn = QuantGAN(steps=5, **TINY).fit(train)
     tcn = QuantGAN(steps=5, generator="tcn", critic_inputs=("r",), **TINY).fit(train)
-    assert isinstance(svnn.trainer_.generator, SVNN) and svnn.config.receptive_field == 16
+    assert isinstance(svnn.trainer_.generator, SVNN) and svnn.config.receptive_field == 15 + 1 + 2000  # TCN, current step, 4 x 500-day warm-up
     assert type(tcn.trainer_.generator) is TCN and tcn.config.receptive_field == 15
     for model in (svnn, tcn):
         assert model.sample(3, 1, seed=0).shape == (1, 3)
@@ -95,12 +95,13 @@ def test_svnn_samples_come_back_through_the_exact_inverse_transform(train):
     returns = gan.sample(3, 100, seed=5).to_numpy().T[:, :, None]
     np.testing.assert_allclose(gan.transform_.transform(returns), raw, atol=1e-4)
     # without Lambert W the transform is a standardisation: the tails are left to the generator
-    z = gan.transform_.transform(train.to_frame())
-    np.testing.assert_allclose(z.to_numpy().ravel(), ((train - train.mean()) / train.std(ddof=0)).to_numpy())
+    z = gan.transform_.transform(train).to_numpy()
+    x = train.to_numpy()
+    np.testing.assert_allclose(z, (x - x.mean()) / x.std(), atol=1e-12)
 
 
 def test_lambert_w_off_is_an_exact_standardisation_that_saves_like_the_full_transform(train):
-    t = ReturnTransform(lambert_w=False).fit(train.to_frame())
+    t = ReturnTransform(lambert_w=False).fit(train)
     assert np.all(t.delta_ == 0)
     restored = ReturnTransform.from_state(t.state_dict())
     x = np.random.default_rng(0).standard_normal((5, 1))
@@ -139,7 +140,7 @@ def test_short_training_on_a_garch_series_gives_volatility_clusters():
     length = 1000
     iid_bound = 1.96 / np.sqrt(length)  # 95% band of one path's lag-1 ACF under independence
     data_acf = acf(np.abs(series.to_numpy()), 1)[0, 0]
-    assert data_acf > 3 * iid_bound  # the series itself clusters
+    assert data_acf > 2 * iid_bound  # the series itself clusters
     gan = QuantGAN(steps=150, seed=0, hidden=16, dilations=(1, 2, 4, 8), window=64, batch_size=32,
                    device="cpu").fit(series)
     paths = gan.sample(50, length, seed=0).to_numpy().T

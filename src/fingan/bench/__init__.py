@@ -59,12 +59,13 @@ def paper_scores(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 25
 # Variants of the Quant GAN tried for volatility clustering, each at the mode's budget and
 # split (the default is the first row). Options are QuantGAN options on top of the mode's.
 ABLATION: dict[str, dict[str, Any]] = {
-    "SVNN, critic r and |r| (default)": {},
-    "pure TCN (paper), critic r": {"generator": "tcn", "critic_inputs": ("r",)},
-    "pure TCN, critic r and |r|": {"generator": "tcn"},
-    "SVNN, critic r": {"critic_inputs": ("r",)},
-    "SVNN, critic r and |r|, no Lambert W": {"lambert_w": False},
-    "SVNN, critic r, |r| and r^2": {"critic_inputs": ("r", "abs", "square")},
+    "SVNN, memory 2/20/120/500 d, critic r and |r| (default)": {},
+    "pure TCN (paper), critic r, Lambert W": {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True},
+    "pure TCN, critic r and |r|, Lambert W": {"generator": "tcn", "lambert_w": True},
+    "SVNN without memory": {"memory": ()},
+    "SVNN, memory 2/20/120 d": {"memory": (2.0, 20.0, 120.0)},
+    "SVNN, memory 2/20/120/500 d, critic r only": {"critic_inputs": ("r",)},
+    "SVNN, memory 2/20/120/500 d, Lambert W": {"lambert_w": True},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.

@@ -28,7 +28,7 @@ GENERATORS = {"svnn": SVNN, "tcn": TCN}
 
 @dataclass
 class QuantGANConfig:
-    """Options of :class:`QuantGAN`; the defaults are the paper's network.
+    r"""Options of :class:`QuantGAN`; the defaults are the paper's network, generator aside.
 
     Attributes
     ----------
@@ -79,8 +79,8 @@ class QuantGANConfig:
 
     generator: str = "svnn"
     critic_inputs: tuple[str, ...] = ("r", "abs")
-    memory: tuple[float, ...] = (2.0, 20.0, 120.0)
-    lambert_w: bool = True
+    memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
+    lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
     kernel_size: int = 2
