@@ -101,9 +101,11 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     run = tmp_path / "q"
     assert main(["train", "quantgan", "--data", "sp500", "--start", "2005-01-01", "--train-end", "2012-12-31",
                  "--valid-end", "2013-12-31", "--out", str(run), "--steps", "40", "--hidden", "8",
-                 "--dilations", "1,2,4", "--window", "32", "--no-progress"]) == 0
+                 "--dilations", "1,2,4", "--window", "32", "--generator", "svnn", "--memory", "2,20",
+                 "--critic-inputs", "r,abs", "--no-lambert-w", "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    assert "receptive field 15" in printed and "chosen on validation" in printed
+    # TCN 15 days + the current innovation + a warm-up of 4 x 20 days for the memory
+    assert "receptive field 96" in printed and "chosen on validation" in printed
     summary = json.loads((run / "summary.json").read_text())
     assert summary["best_step"] in [s["step"] for s in summary["selection"]]
     scenarios = tmp_path / "s.parquet"
@@ -243,3 +245,12 @@ def test_an_unwritable_output_path_is_one_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot write"):
         atomic_write(tmp_path / "file" / "paths.parquet", lambda tmp: None)
     assert (tmp_path / "file").read_text() == "not a folder"
+
+
+def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
+    base = ["train", "quantgan", "--data", "sp500", "--out", str(tmp_path / "x"), "--steps", "1"]
+    with pytest.raises(SystemExit):
+        main([*base, "--memory", "2,-5"])
+    assert "half-lives must be positive" in capsys.readouterr().err
+    assert main([*base, "--critic-inputs", "r,cube"]) != 0
+    assert "critic_inputs" in capsys.readouterr().err

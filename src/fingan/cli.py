@@ -88,6 +88,22 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 
+def _name_tuple(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _half_lives(text: str) -> tuple[float, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated days such as 2,20,120 or 'none', got {text!r}") from None
+    if any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"half-lives must be positive, got {text!r}")
+    return values
+
+
 def _int_tuple(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in text.split(",") if v.strip())
@@ -124,6 +140,14 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-g", type=_positive_float)
     p.add_argument("--lr-d", type=_positive_float)
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
+    p.add_argument("--generator", choices=["svnn", "tcn"],
+                   help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
+                        "paper's pure TCN")
+    p.add_argument("--critic-inputs", type=_name_tuple, help="what the critic sees, e.g. r,abs (also: square)")
+    p.add_argument("--memory", type=_half_lives,
+                   help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
+    p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
+                   help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--seed", type=int)
     _add_run_flags(p)
 
@@ -475,7 +499,7 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
     config = load_config(QuantGANConfig, args.config) if args.config is not None else None
     options = _given(args, "steps", "objective", "hidden", "dilations", "window", "noise_dim", "batch_size",
-                     "n_critic", "lr_g", "lr_d", "seed", "amp")
+                     "n_critic", "lr_g", "lr_d", "seed", "amp", "generator", "critic_inputs", "memory", "lambert_w")
     if args.conditional:
         options["conditional"] = True
     model = QuantGAN(config, device=args.device, progress=args.progress, **options)
