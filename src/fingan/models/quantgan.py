@@ -44,6 +44,9 @@ class QuantGANConfig:
         SVNN only: half-lives in days of the long-memory terms of the log-volatility
         (exponentially weighted averages of past innovation sizes and signs, EGARCH-style;
         see :class:`~fingan.nets.SVNN`); empty for none.
+    memory_sign : float
+        Starting weight of the sign averages relative to the size averages (negative:
+        falls raise volatility more than rises); learned from there.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -80,6 +83,7 @@ class QuantGANConfig:
     generator: str = "svnn"
     critic_inputs: tuple[str, ...] = ("r", "abs")
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
+    memory_sign: float = -0.5
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -169,7 +173,7 @@ class QuantGAN(PathModel, Recipe):
         cfg = self.config
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
-        extra = {"memory": cfg.memory} if cfg.generator == "svnn" else {}
+        extra = {"memory": cfg.memory, "memory_sign": cfg.memory_sign} if cfg.generator == "svnn" else {}
         generator = GENERATORS[cfg.generator](cfg.noise_dim, self.n_assets, **options, **extra)
         critic = TCNCritic(self.n_assets, inputs=cfg.critic_inputs, **options)
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
