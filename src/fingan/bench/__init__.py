@@ -59,13 +59,17 @@ def paper_scores(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 25
 # Variants of the Quant GAN tried for volatility clustering, each at the mode's budget and
 # split (the default is the first row). Options are QuantGAN options on top of the mode's.
 ABLATION: dict[str, dict[str, Any]] = {
-    "SVNN, memory 2/20/120/500 d, critic r and |r| (default)": {},
-    "pure TCN (paper), critic r, Lambert W": {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True},
+    "default: SVNN, memory 2/20/120/500 d, sign -0.8, critic r and |r|, EMA 0.99": {},
+    "pure TCN (paper), critic r, Lambert W, no EMA (the previous default)":
+        {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None},
     "pure TCN, critic r and |r|, Lambert W": {"generator": "tcn", "lambert_w": True},
     "SVNN without memory": {"memory": ()},
     "SVNN, memory 2/20/120 d": {"memory": (2.0, 20.0, 120.0)},
-    "SVNN, memory 2/20/120/500 d, critic r only": {"critic_inputs": ("r",)},
-    "SVNN, memory 2/20/120/500 d, Lambert W": {"lambert_w": True},
+    "SVNN, sign -0.5": {"memory_sign": -0.5},
+    "SVNN, critic r only": {"critic_inputs": ("r",)},
+    "SVNN, Lambert W": {"lambert_w": True},
+    "SVNN, no EMA": {"ema_decay": None},
+    "SVNN, 2400 steps": {"steps": 2400},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.
