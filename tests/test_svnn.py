@@ -64,6 +64,25 @@ def test_svnn_volatility_is_positive_and_bounded():
     assert net(torch.randn(4, 30, 3)).shape == (4, 30 - net.receptive_field + 1, 2)
 
 
+def test_memory_alone_gives_clustering_and_leverage_before_any_training():
+    from fingan.validation.returns import leverage
+
+    torch.manual_seed(0)
+    x = torch.randn(40, 2000, 3)
+    bound = 1.96 / np.sqrt(40 * 1000)  # 95% band of a 40-path mean of lag-1 correlations of ~1000 days
+    out = {}
+    for name, options in {"memory": {"memory": (2.0, 20.0, 120.0), "memory_sign": -0.8},
+                          "no memory": {}, "rises": {"memory": (2.0, 20.0, 120.0), "memory_sign": 0.8}}.items():
+        torch.manual_seed(1)
+        net = SVNN(3, 1, hidden=8, dilations=(1, 2, 4), **options)
+        with torch.no_grad():
+            r = net(x)[..., 0].numpy()
+        out[name] = (acf(np.abs(r), 1).mean(), leverage(r, 5).mean())
+    assert out["memory"][0] > 3 * bound and out["memory"][1] < -bound  # clusters; falls raise volatility
+    assert out["rises"][1] > bound  # the sign weight sets the leverage's direction
+    assert abs(out["no memory"][0]) < out["memory"][0] / 3
+
+
 def test_critic_with_abs_inputs_sees_twice_the_channels_and_rejects_unknown_inputs():
     critic = TCNCritic(3, inputs=("r", "abs"), hidden=8, dilations=(1, 2))
     assert critic.tcn.blocks[0].net[0].in_channels == 6
@@ -109,7 +128,10 @@ def test_lambert_w_off_is_an_exact_standardisation_that_saves_like_the_full_tran
 
 
 def test_svnn_save_load_gives_the_same_paths(train, tmp_path):
-    gan = QuantGAN(steps=5, **TINY).fit(train)
+    gan = QuantGAN(steps=5, memory=(3.0, 30.0), memory_sign=-0.3, **TINY).fit(train)
+    net = gan.trainer_.generator
+    torch.testing.assert_close(net.memory_sign.detach(), -0.3 * net.memory_size.detach())
+    assert net.warmup == 120 and gan.config.receptive_field == 15 + 1 + 120
     loaded = QuantGAN.load(gan.save(tmp_path / "svnn.pt"), device="cpu")
     pd.testing.assert_frame_equal(loaded.sample(4, 60, seed=2), gan.sample(4, 60, seed=2))
     assert loaded.config.generator == "svnn" and loaded.config.critic_inputs == ("r", "abs")
