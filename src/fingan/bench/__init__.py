@@ -143,7 +143,6 @@ def returns_benchmark(
     train, valid, test = split_periods(returns, train_end, valid_end)
     periods = {"test": test, "train": train}
     runs: dict[str, list[dict[str, Any]]] = {}
-    extra: dict[str, Any] = {"quantgan": []}
 
     def fit_quantgan(seed: int, options: dict[str, Any]) -> dict[str, Any]:
         model = QuantGAN(seed=seed, device=device, progress=progress, **{**settings, **options})
@@ -165,8 +164,9 @@ def returns_benchmark(
         for name, make in _baselines().items():
             started = time.perf_counter()
             model = make().fit(train)
+            fit_seconds = time.perf_counter() - started
             run = _evaluate(model, periods, n_paths, seed)
-            run["fit seconds"] = time.perf_counter() - started
+            run["fit seconds"] = fit_seconds
             runs.setdefault(name, []).append(run)
         log(f"seed {seed}: Quant GAN test scores "
             + ", ".join(f"{k} {v:.4g}" for k, v in runs["Quant GAN"][-1]["scores"]["test"].items()))
@@ -187,9 +187,13 @@ def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
     return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
 
 
+def _mean(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -> float:
+    return _mean_sd([get(r) for r in runs])[0]
+
+
 def score_table(result: dict[str, Any], period: str) -> pd.DataFrame:
     """Mean score over seeds per model (columns) and score (rows) for ``"test"`` or ``"train"``."""
-    return pd.DataFrame({name: {score: _mean_sd([r["scores"][period][score] for r in runs])[0] for score in SCORES}
+    return pd.DataFrame({name: {score: _mean(runs, lambda r: r["scores"][period][score]) for score in SCORES}
                          for name, runs in result["runs"].items()}).reindex(SCORES)
 
 
@@ -222,11 +226,11 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     real = result["real long facts"]
     rows = []
     for fact in LONG_FACTS:
-        value = _mean_sd([r["long facts"][fact] for r in runs["Quant GAN"]])[0]
+        value = _mean(runs["Quant GAN"], lambda r: r["long facts"][fact])
         within = abs(value - real[fact]) <= 0.25 * abs(real[fact])
         rows.append([fact, f"{real[fact]:.3f}", _cell(runs["Quant GAN"], lambda r: r["long facts"][fact], ".3f"),
                      "yes" if within else "no",
-                     *(f"{_mean_sd([r['long facts'][fact] for r in runs[m]])[0]:.3f}" for m in models[1:])])
+                     *(f"{_mean(runs[m], lambda r: r['long facts'][fact]):.3f}" for m in models[1:])])
     hits = sum(row[3] == "yes" for row in rows)
     parts.append(f"**Volatility facts of paths as long as the training period** ({result['periods']['train'][2]} "
                  f"days) against the training series; Quant GAN within 25% of the real value on {hits} of "
@@ -245,8 +249,8 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
             wins = sum(test[s] < garch[s] for s in SCORES)
             rows.append([name, f"{run['validation score']:.3f}", *(f"{test[s]:.4f}" for s in SCORES), f"{wins}/9",
                          f"{run['long facts']['acf |r| lag 1']:.3f}", f"{run['fit seconds']:.0f}"])
-        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch[s]:.4f}" for s in SCORES), "", 
-                     f"{_mean_sd([r['long facts']['acf |r| lag 1'] for r in runs['GJR-GARCH(1,1) t']])[0]:.3f}", ""])
+        gjr_acf = _mean(runs["GJR-GARCH(1,1) t"], lambda r: r["long facts"]["acf |r| lag 1"])
+        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch[s]:.4f}" for s in SCORES), "", f"{gjr_acf:.3f}", ""])
         parts.append(f"**Ablation** (seed {result['seeds'][0]}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better; "
                      f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")

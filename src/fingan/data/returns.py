@@ -133,7 +133,6 @@ class ReturnTransform:
     A DataFrame in gives a DataFrame out (same index and columns); arrays of shape
     (n, assets) or (..., assets) work too.
 
-
     Parameters
     ----------
     lambert_w : bool

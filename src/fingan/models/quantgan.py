@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe, regime_labels
 from fingan.models.paths import PathModel
-from fingan.nets.tcn import CRITIC_INPUTS, SVNN, TCN, TCNCritic, receptive_field
+from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
 from fingan.validation.returns import selection_score
 
 REGIME_NAMES = {2: ("calm", "stressed"), 3: ("calm", "normal", "stressed")}
@@ -115,7 +114,7 @@ class QuantGANConfig:
         innovation and the warm-up of its memory (four times the longest half-life)."""
         if self.generator != "svnn":
             return self.critic_receptive_field
-        return self.critic_receptive_field + 1 + (math.ceil(4 * max(self.memory)) if self.memory else 0)
+        return self.critic_receptive_field + 1 + memory_warmup(self.memory)
 
 
 class QuantGAN(PathModel, Recipe):
@@ -144,15 +143,10 @@ class QuantGAN(PathModel, Recipe):
         cfg.dilations = tuple(int(d) for d in cfg.dilations)
         if cfg.hidden < 1 or cfg.noise_dim < 1 or cfg.kernel_size < 1 or any(d < 1 for d in cfg.dilations):
             raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
-        cfg.critic_inputs = tuple(str(c) for c in cfg.critic_inputs)
-        cfg.memory = tuple(float(h) for h in cfg.memory)
-        if any(h <= 0 for h in cfg.memory):
-            raise ConfigError(f"memory half-lives must be positive, got {list(cfg.memory)}")
+        cfg.critic_inputs = check_critic_inputs(cfg.critic_inputs, "critic_inputs")
+        cfg.memory = check_half_lives(cfg.memory)
         if cfg.generator not in GENERATORS:
             raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
-        if not cfg.critic_inputs or any(c not in CRITIC_INPUTS for c in cfg.critic_inputs):
-            raise ConfigError(f"critic_inputs must be a non-empty selection of {', '.join(CRITIC_INPUTS)}, "
-                              f"got {list(cfg.critic_inputs)}")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the receptive field "
                               f"({cfg.critic_receptive_field})")

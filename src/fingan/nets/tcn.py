@@ -125,6 +125,19 @@ def causal_ewma(x: torch.Tensor, decay: torch.Tensor) -> torch.Tensor:
     return out.permute(0, 3, 1, 2)
 
 
+def check_half_lives(memory: Sequence[float]) -> tuple[float, ...]:
+    """Memory half-lives as floats; each must be a positive number of days."""
+    values = tuple(float(h) for h in memory)
+    if any(not h > 0 for h in values):
+        raise ConfigError(f"memory half-lives must be positive days, got {list(values)}")
+    return values
+
+
+def memory_warmup(memory: Sequence[float]) -> int:
+    """Noise steps the SVNN's memory averages run over before the first output: 4 x the longest half-life."""
+    return int(math.ceil(4 * max(memory))) if memory else 0
+
+
 class SVNN(nn.Module):
     r"""Stochastic-volatility neural network: a TCN volatility and drift times i.i.d. innovations.
 
@@ -153,29 +166,27 @@ class SVNN(nn.Module):
 
     :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``. An input of
     length L gives L - ``receptive_field`` + 1 outputs, with ``receptive_field`` = TCN
-    receptive field + 1 (the current innovation) + ``warmup``.
+    receptive field + 1 (the current innovation) + ``warmup``. ``tcn_options`` (``hidden``,
+    ``dilations``, ``kernel_size``, ``n_classes``, ``embed_dim``) go to that TCN.
     """
 
     def __init__(
         self,
         in_channels: int,
         out_channels: int,
-        hidden: int = 80,
-        dilations: Sequence[int] = (1, 2, 4, 8, 16, 32),
-        kernel_size: int = 2,
-        n_classes: int = 0,
-        embed_dim: int = 4,
         innovation_hidden: int = 16,
         max_log_vol: float = 3.0,
         memory: Sequence[float] = (),
         memory_spread: float = 0.15,
         memory_sign: float = -0.5,
         warmup: int | None = None,
+        **tcn_options,
     ) -> None:
         super().__init__()
+        memory = check_half_lives(memory)
         self.out_channels = out_channels
         self.max_log_vol = float(max_log_vol)
-        self.context = TCN(in_channels, 2 * out_channels, hidden, dilations, kernel_size, n_classes, embed_dim)
+        self.context = TCN(in_channels, 2 * out_channels, **tcn_options)  # (log-volatility, drift) per asset
         # innovations: a linear map of the current noise (unit variance at the start) plus a
         # nonlinear correction that starts at zero and can bend the tails
         self.innovation_linear = nn.Conv1d(in_channels, out_channels, 1, bias=False)
@@ -189,12 +200,10 @@ class SVNN(nn.Module):
         )
         nn.init.zeros_(self.innovation[-1].weight)
         nn.init.zeros_(self.innovation[-1].bias)
-        self.n_classes = n_classes
-        self.warmup = 0 if not memory else int(math.ceil(4 * max(memory))) if warmup is None else int(warmup)
+        self.n_classes = self.context.n_classes
+        self.warmup = memory_warmup(memory) if warmup is None else int(warmup)
         self.receptive_field = self.context.receptive_field + 1 + self.warmup
         if memory:
-            if any(h <= 0 for h in memory):
-                raise ConfigError(f"memory half-lives must be positive days, got {list(memory)}")
             decay = torch.tensor([0.5 ** (1.0 / h) for h in memory]).repeat(out_channels, 1)
             # weight of each average such that it moves log-volatility by about memory_spread (one
             # sd) when the innovations are standard normal (sd of |eps| 0.6; of its EWMA
@@ -221,11 +230,9 @@ class SVNN(nn.Module):
         first = self.receptive_field - 1  # the noise index of the first output's current step
         state = self.context(x[:, self.warmup:-1], y)  # step t sees Z_{t-RF+1..t-1} only
         log_vol, mu = state.split(self.out_channels, dim=-1)
-        if self.memory_logit is None:
-            eps = self.innovations(x[:, first:])
-        else:
-            eps_all = self.innovations(x)
-            eps = eps_all[:, first:]
+        eps_all = self.innovations(x)
+        eps = eps_all[:, first:]
+        if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
             centred_size = eps_all.abs() - (2 / torch.pi) ** 0.5  # E|eps| of a standard normal: no level shift
             size, sign = (causal_ewma(f, decay)[:, first:] for f in (centred_size, eps_all))
@@ -241,6 +248,14 @@ class SVNN(nn.Module):
 CRITIC_INPUTS = {"r": lambda x: x, "abs": torch.abs, "square": torch.square}
 
 
+def check_critic_inputs(inputs: Sequence[str], name: str = "critic inputs") -> tuple[str, ...]:
+    """A non-empty selection of :data:`CRITIC_INPUTS` as a tuple; ``name`` is how the error calls it."""
+    inputs = tuple(str(i) for i in inputs)
+    if not inputs or any(i not in CRITIC_INPUTS for i in inputs):
+        raise ConfigError(f"{name} must be a non-empty selection of {', '.join(CRITIC_INPUTS)}, got {list(inputs)}")
+    return inputs
+
+
 class TCNCritic(nn.Module):
     """A TCN critic: per-step scores of a window, pooled into one score per window.
 
@@ -252,11 +267,7 @@ class TCNCritic(nn.Module):
 
     def __init__(self, in_channels: int, inputs: Sequence[str] = ("r",), **tcn_options) -> None:
         super().__init__()
-        unknown = [name for name in inputs if name not in CRITIC_INPUTS]
-        if unknown or not inputs:
-            raise ConfigError(f"critic inputs must be a non-empty selection of {', '.join(CRITIC_INPUTS)}, "
-                              f"got {list(inputs)}")
-        self.inputs = tuple(inputs)
+        self.inputs = check_critic_inputs(inputs)
         self.tcn = TCN(in_channels * len(self.inputs), 1, **tcn_options)
         self.receptive_field = self.tcn.receptive_field
 
