@@ -28,6 +28,10 @@ class PathModel:
     def _paths(self, n_paths: int, length: int, seed: int | None, **options: Any) -> np.ndarray:
         raise NotImplementedError
 
+    def _start_after(self, **options: Any) -> pd.Timestamp:
+        """The date the sampled paths continue: the last training date unless options say otherwise."""
+        return self.last_date_
+
     def _check_fitted(self) -> None:
         if self.columns_ is None:
             raise ConfigError(f"this {type(self).__name__} is not fitted yet: call fit(...) first")
@@ -43,7 +47,7 @@ class PathModel:
         if int(n_paths) < 1 or int(length) < 1:
             raise ConfigError(f"n_paths and length must be >= 1, got n_paths={n_paths}, length={length}")
         paths = np.asarray(self._paths(int(n_paths), int(length), seed, **options), dtype=float)
-        index = pd.bdate_range(self.last_date_ + pd.offsets.BDay(1), periods=int(length), name="date")
+        index = pd.bdate_range(self._start_after(**options) + pd.offsets.BDay(1), periods=int(length), name="date")
         if len(self.columns_) == 1:
             return pd.DataFrame(paths[:, :, 0].T, index=index, columns=pd.RangeIndex(n_paths, name="path"))
         columns = pd.MultiIndex.from_product([range(n_paths), self.columns_], names=["path", "asset"])
@@ -115,7 +119,7 @@ class PathModel:
         from fingan.engine.checkpoint import atomic_write
 
         self._check_fitted()
-        dates = pd.bdate_range(self.last_date_ + pd.offsets.BDay(1), periods=int(length))
+        dates = pd.bdate_range(self._start_after(**options) + pd.offsets.BDay(1), periods=int(length))
         day_columns = [d.date().isoformat() for d in dates]
         assets = list(map(str, self.columns_))
         fields = [pa.field("path", pa.int64())] + ([pa.field("asset", pa.string())] if len(assets) > 1 else [])

@@ -278,19 +278,177 @@ class QuantGAN(PathModel, Recipe):
         z = trainer.sample(n_paths, labels, seed=seed, latent_shape=(length + cfg.receptive_field - 1, cfg.noise_dim))
         return self.transform_.inverse_transform(z.numpy().astype(float))
 
-    def _paths(self, n_paths: int, length: int, seed: int | None, regime: int | str | None = None) -> np.ndarray:
+    def _paths(
+        self, n_paths: int, length: int, seed: int | None, regime: int | str | None = None, history: Any = None
+    ) -> np.ndarray:
+        if history is not None:
+            return self.forecast_paths(history, None, n_paths, length, seed=seed, regime=regime)[0]
         return self._generate_returns(n_paths, length, seed, regime)
 
+    def _start_after(self, history: Any = None, **options: Any) -> pd.Timestamp:
+        return self.last_date_ if history is None else as_return_frame(history).index[-1]
+
     def sample(
-        self, n_paths: int, length: int = 252, seed: int | None = 0, regime: int | str | None = None
+        self, n_paths: int, length: int = 252, seed: int | None = 0, regime: int | str | None = None,
+        history: pd.DataFrame | pd.Series | None = None,
     ) -> pd.DataFrame:
         """Draw return paths of any length in one pass (see :meth:`PathModel.sample`).
 
         ``regime`` (conditional models only) asks for paths that start in a volatility
         regime: a name from ``regime_names`` (``"calm"``, ``"normal"``, ``"stressed"``)
         or its index; without it regimes are drawn as often as in the training data.
+
+        ``history`` (SVNN generator only): real log returns up to a date, with the model's
+        columns; the paths then continue them from the next business day, starting from
+        the volatility the model reads in them (see :meth:`forecast_paths`). A conditional
+        model then starts in the history's own regime unless ``regime`` is given.
         """
-        return super().sample(n_paths, length, seed=seed, regime=regime)
+        return super().sample(n_paths, length, seed=seed, regime=regime, history=history)
+
+    # ------------------------------------------------------------------ history
+    def _history_frame(self, returns: Any) -> pd.DataFrame:
+        self._check_fitted()
+        if self.config.generator != "svnn":
+            raise ConfigError("scenarios from a history need the SVNN generator (generator='svnn'): the pure TCN's "
+                              "noise cannot be read back from returns")
+        frame = as_return_frame(returns)
+        if [str(c) for c in frame.columns] != list(self.columns_):
+            raise DataError(f"history must have the model's columns {self.columns_}, got {list(frame.columns)}")
+        return frame
+
+    def _day_labels(self, frame: pd.DataFrame) -> np.ndarray:
+        """Regime label of each day of ``frame`` and of the day after it, from the trailing volatility
+        known the day before (the middle regime while fewer than ``regime_lookback`` days are known)."""
+        known = frame.mean(axis=1).rolling(self.config.regime_lookback).std().to_numpy()
+        vol = np.concatenate([[np.nan], known])  # day i's label reads the volatility up to day i - 1
+        labels = np.searchsorted(self.regime_edges_, np.nan_to_num(vol, nan=-np.inf))
+        return np.where(np.isfinite(vol), labels, self.config.n_regimes // 2)
+
+    @torch.no_grad()
+    def filter_history(
+        self, returns: pd.DataFrame | pd.Series, keep: Any = (), particles: int = 64, seed: int | None = 0,
+    ) -> tuple[Any, int]:
+        """Run the SVNN's particle filter (:meth:`fingan.nets.SVNN.filter`) over real returns.
+
+        The filter starts ``receptive_field - 1`` days before the earliest position in
+        ``keep`` (positions in ``returns``, the state before that day), as far back as the
+        data go: the model's paths depend on that many noise steps. Returns the filter and
+        the position of its first day.
+        """
+        frame = self._history_frame(returns)
+        keep = np.asarray(keep, dtype=int).reshape(-1) if np.size(keep) else np.array([len(frame)])
+        if keep.min() < 1 or keep.max() > len(frame):
+            raise DataError("every forecast origin needs at least one day of history before it")
+        if int(particles) < 1:
+            raise ConfigError(f"particles must be >= 1, got {particles}")
+        cfg, net = self.config, self._require_fitted().sampling_generator
+        first = max(0, int(keep.min()) - (cfg.receptive_field - 1))
+        last = int(keep.max())
+        param = next(net.parameters())
+        target = torch.as_tensor(self.transform_.transform(frame.iloc[first:last]).to_numpy(), dtype=param.dtype,
+                                 device=param.device)
+        rng = torch.Generator(device=param.device)
+        rng.manual_seed(0 if seed is None else int(seed))
+        prior = torch.randn(int(particles), net.context.receptive_field + len(target), cfg.noise_dim,
+                            generator=rng, device=param.device, dtype=param.dtype)
+        labels = None
+        if cfg.conditional:
+            day_labels = torch.as_tensor(self._day_labels(frame)[first:last], device=param.device)
+            labels = day_labels[None].expand(int(particles), -1)
+        was_training = net.training
+        net.eval()
+        try:
+            result = net.filter(target, prior, labels, keep=keep - first, generator=rng)
+        finally:
+            net.train(was_training)
+        return result, first
+
+    @torch.no_grad()
+    def forecast_paths(
+        self,
+        returns: pd.DataFrame | pd.Series,
+        origins: Any = None,
+        n_paths: int = 1000,
+        horizon: int = 10,
+        seed: int | None = 0,
+        regime: int | str | None = None,
+        particles: int = 64,
+        chunk_paths: int = 100_000,
+    ) -> np.ndarray:
+        """Scenarios that continue real returns from each of several days, in one batched call.
+
+        Parameters
+        ----------
+        returns : DataFrame or Series with a DatetimeIndex
+            Real log returns with the model's columns.
+        origins : dates, optional
+            Dates of ``returns`` on which scenarios start; each uses only the returns
+            strictly before it. ``None``: one origin, the business day after the last return.
+        n_paths, horizon : int
+            Paths per origin and days per path.
+        seed : int or None
+            Seeds the filter and the paths.
+        regime : str or int, optional
+            Conditional models: the regime of every path; by default each origin's own
+            (its trailing ``regime_lookback``-day volatility).
+        particles : int
+            Particles of the filter (:meth:`fingan.nets.SVNN.filter`): the model's
+            volatility is read from the history once, for all origins; each path starts
+            from a particle drawn with the filter's probabilities at its origin.
+        chunk_paths : int
+            Paths generated per pass, which bounds memory.
+
+        Returns
+        -------
+        ndarray (n_origins, n_paths, horizon, n_assets) of log returns.
+        """
+        frame = self._history_frame(returns)
+        if int(n_paths) < 1 or int(horizon) < 1 or int(chunk_paths) < 1:
+            raise ConfigError(f"n_paths, horizon and chunk_paths must be >= 1, got {n_paths}, {horizon}, {chunk_paths}")
+        if origins is None:
+            positions = np.array([len(frame)])
+        else:
+            dates = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(origins)))
+            positions = frame.index.get_indexer(dates)
+            if (positions < 0).any():
+                missing = dates[positions < 0][:3].strftime("%Y-%m-%d").tolist()
+                raise DataError(f"forecast origins must be dates of the returns; not found: {', '.join(missing)}")
+        cfg, net = self.config, self._require_fitted().sampling_generator
+        result, first = self.filter_history(frame, positions, particles=particles, seed=seed)
+        slots = np.searchsorted(np.unique(positions), positions)  # the filter keeps each origin once, sorted
+        param = next(net.parameters())
+        rng = torch.Generator(device=param.device)
+        rng.manual_seed(1 if seed is None else int(seed) + 1)
+        labels = None
+        if cfg.conditional:
+            if regime is None:
+                labels = torch.as_tensor(self._day_labels(frame)[positions], device=param.device)
+            else:
+                labels = regime_labels(regime, self.regime_names, self.regime_shares_, 1, seed).to(param.device)
+                labels = labels.expand(len(positions))
+        elif regime is not None:
+            raise ConfigError("regime= needs a conditional Quant GAN (conditional=True)")
+        n_paths, horizon = int(n_paths), int(horizon)
+        out = np.empty((len(positions), n_paths, horizon, len(self.columns_)))
+        per_pass = max(1, int(chunk_paths) // n_paths)
+        was_training = net.training
+        net.eval()
+        try:
+            for start in range(0, len(positions), per_pass):
+                block = slice(start, min(start + per_pass, len(positions)))
+                slot = torch.as_tensor(slots[block], device=param.device)
+                particle = torch.multinomial(result.weight[slot], n_paths, replacement=True, generator=rng)
+                rows, cols = slot[:, None].expand_as(particle).reshape(-1), particle.reshape(-1)
+                noise = torch.randn(len(rows), horizon, cfg.noise_dim, generator=rng, device=param.device,
+                                    dtype=param.dtype)
+                y = None if labels is None else labels[block].repeat_interleave(n_paths)
+                paths = net.continuation(result.context[rows, cols], result.size[rows, cols],
+                                         result.sign[rows, cols], noise, y)
+                values = self.transform_.inverse_transform(paths.float().cpu().numpy().astype(float))
+                out[block] = values.reshape(-1, n_paths, horizon, len(self.columns_))
+        finally:
+            net.train(was_training)
+        return out
 
     # ------------------------------------------------------------------ state
     @classmethod

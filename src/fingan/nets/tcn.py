@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -234,15 +235,200 @@ class SVNN(nn.Module):
         eps = eps_all[:, first:]
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
-            centred_size = eps_all.abs() - (2 / torch.pi) ** 0.5  # E|eps| of a standard normal: no level shift
-            size, sign = (causal_ewma(f, decay)[:, first:] for f in (centred_size, eps_all))
-            log_vol = log_vol + (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
-        sigma = torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
-        return sigma, mu, eps
+            size, sign = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all))
+            log_vol = log_vol + self._memory_terms(size, sign)
+        return self._sigma(log_vol), mu, eps
+
+    def _sigma(self, log_vol: torch.Tensor) -> torch.Tensor:
+        return torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
+
+    @staticmethod
+    def _memory_inputs(eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the memory averages: centred sizes (E|eps| of a standard normal: no level shift) and signs."""
+        return eps.abs() - (2 / torch.pi) ** 0.5, eps
+
+    def _memory_terms(self, size: torch.Tensor, sign: torch.Tensor) -> torch.Tensor:
+        """Log-volatility added by the averages (..., assets, J) -> (..., assets)."""
+        return (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
+
+    def _solve_innovations(self, start: torch.Tensor, wanted: torch.Tensor, steps: int) -> torch.Tensor:
+        """Noise z near ``start`` (batch, in) with g(z) = ``wanted`` (batch, out), by Gauss-Newton steps.
+
+        Each step moves z by the minimum-norm change that solves the linearised equation,
+        so for a linear g the result is the prior draw ``start`` projected onto
+        {z : g(z) = wanted}: a draw of the Gaussian noise given its innovation. With more
+        assets than noise channels the equation has no exact solution and this is its
+        least-squares fit.
+        """
+        first, prelu, last = self.innovation
+        w_in, w_out = first.weight[..., 0], last.weight[..., 0]  # (hidden, in), (out, hidden)
+
+        def jacobian(v: torch.Tensor) -> torch.Tensor:  # dg/dz (batch, out, in), written out for this small net
+            slope = torch.where(v @ w_in.T + first.bias > 0, torch.ones_like(prelu.weight), prelu.weight)
+            return self.innovation_linear.weight[..., 0] + (w_out * slope[:, None, :]) @ w_in
+
+        misfit = lambda v: wanted - self.innovations(v[:, None])[:, 0]  # noqa: E731
+        z, residual = start, misfit(start)
+        for _ in range(steps):
+            error = residual.norm(dim=-1)
+            if error.max() < 1e-6:
+                break
+            step = (torch.linalg.pinv(jacobian(z)) @ residual[..., None])[..., 0]
+            # backtracking: halve a step until it lowers the misfit (g may bend, being a PReLU net)
+            for _ in range(10):
+                trial = misfit(z + step)
+                better = trial.norm(dim=-1) < error
+                if better.all():
+                    break
+                step = torch.where(better[:, None], step, step / 2)
+            keep = (trial.norm(dim=-1) < error)[:, None]
+            z, residual = torch.where(keep, z + step, z), torch.where(keep, trial, residual)
+        return z
+
+    def _innovation_log_density(self, eps: torch.Tensor) -> torch.Tensor:
+        """Log density (batch,) of innovations (batch, out) under the linear part of g: N(0, W W^T).
+
+        Exact while the nonlinear correction is zero (its starting value) and close while it
+        stays small; with more assets than noise channels W W^T is singular and every
+        innovation gets the same weight (0).
+        """
+        w = self.innovation_linear.weight[..., 0].to(torch.float64)
+        if w.shape[0] > w.shape[1]:
+            return eps.new_zeros(eps.shape[0])
+        normal = torch.distributions.MultivariateNormal(torch.zeros(w.shape[0], dtype=w.dtype), w @ w.T)
+        return normal.log_prob(eps.to(torch.float64)).to(eps.dtype)
+
+    @torch.no_grad()
+    def filter(
+        self, target: torch.Tensor, prior: torch.Tensor, y: torch.Tensor | None = None,
+        keep: Sequence[int] = (), generator: torch.Generator | None = None, newton_steps: int = 12,
+    ) -> SVNNFilter:
+        """A particle filter of the net's noise given a real series, one day at a time.
+
+        ``target`` (T, out_channels) is a real series in the net's (transformed) units and
+        ``prior`` (K, R + T, in_channels) K draws of standard normal noise (the particles),
+        R = the TCN's receptive field: its first R steps stand for the noise before the
+        series starts. On each day t every particle computes :math:`\sigma_t, \mu_t` from
+        its noise so far; its noise of day t moves to the nearest value whose innovation is
+        :math:`(x_t - \mu_t) / \sigma_t` (:meth:`_solve_innovations`), so the net's output
+        is :math:`x_t`, and its weight is multiplied by the likelihood of :math:`x_t`
+        (:meth:`_innovation_log_density` over :math:`\prod \sigma_t`). The particles differ
+        in the noise directions the series does not pin down; when the effective number
+        of particles falls below K / 2 they are resampled (systematic resampling, with
+        ``generator``). The memory averages start at 0, their mean.
+
+        ``keep`` lists days p in [0, T] whose state (before day p is generated) is
+        returned for :meth:`continuation`. ``y`` (K, T) are class labels of a conditional
+        net, one per day.
+        """
+        n_particles, steps = prior.shape[0], target.shape[0]
+        rf = self.context.receptive_field
+        if prior.shape[1] != rf + steps:
+            raise DataError(f"prior noise must have {rf + steps} steps, got {prior.shape[1]}")
+        keep = sorted({int(p) for p in keep})
+        if any(p < 0 or p > steps for p in keep):
+            raise DataError(f"kept days must lie in [0, {steps}], got {keep}")
+        assets = self.out_channels
+        noise = prior.clone()
+        n_memory = 0 if self.memory_logit is None else self.memory_logit.shape[-1]
+        size = target.new_zeros(n_particles, assets, n_memory)
+        sign = torch.zeros_like(size)
+        log_weight = target.new_zeros(n_particles)
+        decay = torch.sigmoid(self.memory_logit) if n_memory else None
+        sigma, mu, eps = (target.new_empty(steps, n_particles, assets) for _ in range(3))
+        weights = target.new_empty(steps, n_particles)
+        out = SVNNFilter.empty(len(keep), n_particles, rf, noise.shape[-1], assets, n_memory, target)
+        slot = 0
+        for t in range(steps + 1):
+            if t in keep[slot:slot + 1]:
+                out.context[slot], out.size[slot], out.sign[slot] = noise[:, t:t + rf], size, sign
+                out.weight[slot] = torch.softmax(log_weight, 0)
+                slot += 1
+            if t == steps:
+                break
+            state = self.context(noise[:, t:t + rf], None if y is None else y[:, t])[:, 0]
+            log_vol, mu[t] = state.split(assets, dim=-1)
+            if n_memory:
+                log_vol = log_vol + self._memory_terms(size, sign)
+            sigma[t] = self._sigma(log_vol)
+            wanted = (target[t] - mu[t]) / sigma[t]
+            noise[:, rf + t] = self._solve_innovations(noise[:, rf + t], wanted, newton_steps)
+            eps[t] = self.innovations(noise[:, None, rf + t])[:, 0]
+            log_weight = log_weight + self._innovation_log_density(eps[t]) - sigma[t].log().sum(-1)
+            log_weight = log_weight - log_weight.max()
+            weights[t] = torch.softmax(log_weight, 0)
+            if n_memory:
+                new_size, new_sign = self._memory_inputs(eps[t])
+                size = decay * size + (1 - decay) * new_size[..., None]
+                sign = decay * sign + (1 - decay) * new_sign[..., None]
+            if 1 / (weights[t] ** 2).sum() < n_particles / 2:
+                u = (torch.rand(1, generator=generator, device=target.device) + torch.arange(
+                    n_particles, device=target.device)) / n_particles
+                idx = torch.searchsorted(torch.cumsum(weights[t], 0), u).clamp_max(n_particles - 1)
+                # past noise follows the ancestors; each particle keeps its own prior draws for later days
+                noise = torch.cat([noise[idx, :rf + t + 1], noise[:, rf + t + 1:]], dim=1)
+                size, sign = size[idx], sign[idx]
+                log_weight = torch.zeros_like(log_weight)
+        out.sigma, out.mu, out.eps, out.daily_weight = sigma, mu, eps, weights
+        return out
+
+    def continuation(
+        self, context: torch.Tensor, size: torch.Tensor, sign: torch.Tensor, noise: torch.Tensor,
+        y: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Outputs (batch, L, out) that continue a filtered history with fresh ``noise`` (batch, L, in).
+
+        ``context`` (batch, R, in) is the history's last R noise steps and ``size``, ``sign``
+        (batch, out, J) its memory averages on the first new day (from :meth:`filter`):
+        day k's averages are ``decay**k`` times those plus the averages of the new
+        innovations alone, so one pass gives every new day.
+        """
+        assets, length = self.out_channels, noise.shape[1]
+        log_vol, mu = self.context(torch.cat([context, noise[:, :-1]], dim=1), y).split(assets, dim=-1)
+        eps = self.innovations(noise)
+        if self.memory_logit is not None:
+            decay = torch.sigmoid(self.memory_logit)
+            powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
+            new_size, new_sign = (causal_ewma(f, decay) for f in self._memory_inputs(eps))
+            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, powers * sign[:, None] + new_sign)
+        return self._sigma(log_vol) * eps + mu
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         sigma, mu, eps = self.components(x, y)
         return sigma * eps + mu
+
+
+@dataclass
+class SVNNFilter:
+    """What :meth:`SVNN.filter` found with K particles over T days.
+
+    At each kept day (n_keep of them): ``context`` (n_keep, K, R, in) the particles' last
+    R noise steps, ``size``, ``sign`` (n_keep, K, out, J) their memory averages and
+    ``weight`` (n_keep, K) their probabilities. On each day: ``sigma``, ``mu``, ``eps``
+    (T, K, out) the particles' volatility, drift and innovation in the net's units, and
+    ``daily_weight`` (T, K) their probabilities after seeing that day.
+    """
+
+    context: torch.Tensor
+    size: torch.Tensor
+    sign: torch.Tensor
+    weight: torch.Tensor
+    sigma: torch.Tensor | None = None
+    mu: torch.Tensor | None = None
+    eps: torch.Tensor | None = None
+    daily_weight: torch.Tensor | None = None
+
+    @classmethod
+    def empty(cls, n_keep: int, n_particles: int, rf: int, noise_dim: int, assets: int, n_memory: int,
+              like: torch.Tensor) -> SVNNFilter:
+        return cls(context=like.new_empty(n_keep, n_particles, rf, noise_dim),
+                   size=like.new_empty(n_keep, n_particles, assets, n_memory),
+                   sign=like.new_empty(n_keep, n_particles, assets, n_memory),
+                   weight=like.new_empty(n_keep, n_particles))
+
+    def volatility(self) -> torch.Tensor:
+        """The filtered volatility (T, out): each day's particle-weighted mean of sigma."""
+        return (self.sigma * self.daily_weight[..., None]).sum(1)
 
 
 CRITIC_INPUTS = {"r": lambda x: x, "abs": torch.abs, "square": torch.square}
