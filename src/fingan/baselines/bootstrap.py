@@ -1,6 +1,9 @@
-"""Stationary block bootstrap of historical returns (Politis and Romano 1994); block length from ``arch.bootstrap``."""
+"""Resampling historical returns: the stationary block bootstrap (Politis and Romano 1994; block
+length from ``arch.bootstrap``) and historical simulation for risk forecasts."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -8,7 +11,7 @@ from arch.bootstrap import optimal_block_length
 
 from fingan.errors import ConfigError, DataError
 from fingan.data.returns import as_return_frame
-from fingan.models.paths import PathModel
+from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 
 
 class StationaryBootstrap(PathModel):
@@ -66,3 +69,39 @@ def stationary_indices(n_hist: int, n_paths: int, length: int, block_size: float
     for t in range(1, length):
         index[:, t] = np.where(jump[:, t], fresh[:, t], (index[:, t - 1] + 1) % n_hist)
     return index
+
+
+class HistoricalSimulation:
+    """Historical simulation: each origin's scenarios resample the ``window`` days before it.
+
+    The risk desk's plainest model: every path is ``horizon`` days drawn independently
+    and uniformly from the trailing window (all assets of a day together), so the 1-day
+    VaR is the window's empirical quantile, up to resampling noise. Nothing is fitted;
+    ``fit`` only records the columns.
+    """
+
+    name = "historical simulation"
+
+    def __init__(self, window: int = 250) -> None:
+        if int(window) < 2:
+            raise ConfigError(f"window must be at least 2 days, got {window}")
+        self.window = int(window)
+        self.columns_: list[str] | None = None
+
+    def fit(self, returns: pd.DataFrame | pd.Series) -> HistoricalSimulation:
+        self.columns_ = [str(c) for c in as_return_frame(returns).columns]
+        return self
+
+    def forecast_paths(
+        self, returns: pd.DataFrame | pd.Series, origins: Any = None, n_paths: int = 1000, horizon: int = 10,
+        seed: int | None = 0,
+    ) -> np.ndarray:
+        """Scenarios (n_origins, n_paths, horizon, n_assets); origins as in ``QuantGAN.forecast_paths``."""
+        frame = as_return_frame(returns)
+        n_paths, horizon = check_forecast_sizes(n_paths, horizon)
+        positions = origin_positions(frame, origins)
+        if positions.min() < self.window:
+            raise DataError(f"historical simulation needs {self.window} days before every origin")
+        rng = np.random.default_rng(seed)
+        days = positions[:, None, None] - self.window + rng.integers(self.window, size=(len(positions), n_paths, horizon))
+        return frame.to_numpy()[days]

@@ -11,7 +11,28 @@ import numpy as np
 import pandas as pd
 
 from fingan.data.returns import prices_from_returns
-from fingan.errors import ConfigError
+from fingan.errors import ConfigError, DataError
+
+
+def origin_positions(frame: pd.DataFrame, origins: Any = None) -> np.ndarray:
+    """Positions in ``frame`` of forecast origins: dates of its index (each forecast uses the
+    rows strictly before it), or ``None`` for one origin after its last row."""
+    if origins is None:
+        return np.array([len(frame)])
+    dates = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(origins)))
+    positions = frame.index.get_indexer(dates)
+    if (positions < 0).any():
+        missing = dates[positions < 0][:3].strftime("%Y-%m-%d").tolist()
+        raise DataError(f"forecast origins must be dates of the returns; not found: {', '.join(missing)}")
+    if (positions < 1).any():
+        raise DataError("every forecast origin needs at least one day of history before it")
+    return positions
+
+
+def check_forecast_sizes(n_paths: int, horizon: int) -> tuple[int, int]:
+    if int(n_paths) < 1 or int(horizon) < 1:
+        raise ConfigError(f"n_paths and horizon must be >= 1, got n_paths={n_paths}, horizon={horizon}")
+    return int(n_paths), int(horizon)
 
 
 class PathModel:

@@ -17,7 +17,7 @@ from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError
 from fingan.models.base import Recipe, regime_labels
-from fingan.models.paths import PathModel
+from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
 from fingan.validation.returns import selection_score
 
@@ -345,7 +345,7 @@ class QuantGAN(PathModel, Recipe):
         first = max(0, int(keep.min()) - (cfg.receptive_field - 1))
         last = int(keep.max())
         param = next(net.parameters())
-        target = torch.as_tensor(self.transform_.transform(frame.iloc[first:last]).to_numpy(), dtype=param.dtype,
+        target = torch.tensor(self.transform_.transform(frame.iloc[first:last]).to_numpy(), dtype=param.dtype,
                                  device=param.device)
         rng = torch.Generator(device=param.device)
         rng.manual_seed(0 if seed is None else int(seed))
@@ -403,16 +403,10 @@ class QuantGAN(PathModel, Recipe):
         ndarray (n_origins, n_paths, horizon, n_assets) of log returns.
         """
         frame = self._history_frame(returns)
-        if int(n_paths) < 1 or int(horizon) < 1 or int(chunk_paths) < 1:
-            raise ConfigError(f"n_paths, horizon and chunk_paths must be >= 1, got {n_paths}, {horizon}, {chunk_paths}")
-        if origins is None:
-            positions = np.array([len(frame)])
-        else:
-            dates = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(origins)))
-            positions = frame.index.get_indexer(dates)
-            if (positions < 0).any():
-                missing = dates[positions < 0][:3].strftime("%Y-%m-%d").tolist()
-                raise DataError(f"forecast origins must be dates of the returns; not found: {', '.join(missing)}")
+        n_paths, horizon = check_forecast_sizes(n_paths, horizon)
+        if int(chunk_paths) < 1:
+            raise ConfigError(f"chunk_paths must be >= 1, got {chunk_paths}")
+        positions = origin_positions(frame, origins)
         cfg, net = self.config, self._require_fitted().sampling_generator
         result, first = self.filter_history(frame, positions, particles=particles, seed=seed)
         slots = np.searchsorted(np.unique(positions), positions)  # the filter keeps each origin once, sorted
@@ -428,7 +422,6 @@ class QuantGAN(PathModel, Recipe):
                 labels = labels.expand(len(positions))
         elif regime is not None:
             raise ConfigError("regime= needs a conditional Quant GAN (conditional=True)")
-        n_paths, horizon = int(n_paths), int(horizon)
         out = np.empty((len(positions), n_paths, horizon, len(self.columns_)))
         per_pass = max(1, int(chunk_paths) // n_paths)
         was_training = net.training

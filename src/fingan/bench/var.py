@@ -1,0 +1,185 @@
+"""The VaR / ES backtest: history-conditioned Quant GAN scenarios against GARCH and historical simulation.
+
+Used by ``benchmarks/var_backtest.py`` and ``fingan bench var``. For each period every
+model is fitted on the training days (the Quant GAN also picks its checkpoint on the
+selection days) and never refitted; then for every day of the test period it forecasts
+``n_paths`` ten-day scenarios from the returns strictly before that day, in one batched
+call per model. VaR and ES at each horizon and level come from those scenarios, and
+:mod:`fingan.validation.risk` backtests them against what happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fingan.baselines import GARCH, FilteredHistoricalSimulation, HistoricalSimulation
+from fingan.bench import MODES
+from fingan.data.prices import load_prices
+from fingan.data.returns import log_returns
+from fingan.errors import ConfigError
+from fingan.models.quantgan import QuantGAN
+from fingan.validation import risk
+from fingan.validation.tables import markdown_table
+
+# train to train_end; choose the Quant GAN checkpoint on (train_end, select_end]; test on (select_end, test_end]
+PERIODS: dict[str, dict[str, str]] = {
+    "2017-2018": {"train_end": "2014-12-31", "select_end": "2016-12-31", "test_end": "2018-12-31"},
+    "crisis 2007-2009": {"train_end": "2006-12-31", "select_end": "2007-06-30", "test_end": "2009-06-30"},
+}
+HORIZONS = (1, 10)
+LEVELS = (0.01, 0.05)
+QUANT_GAN = "Quant GAN (history-conditioned)"
+UNCONDITIONED = "Quant GAN (no history)"
+COLUMNS = ["exceedances", "Kupiec p", "Christoffersen ind p", "Christoffersen cc p", "ES test p", "pinball", "FZ0"]
+
+
+def _baselines() -> dict[str, Callable[[], Any]]:
+    return {
+        "GJR-GARCH(1,1) t": lambda: GARCH("t", gjr=True),
+        "GARCH(1,1) t": lambda: GARCH("t"),
+        "historical simulation (250 d)": lambda: HistoricalSimulation(250),
+        "filtered historical simulation": lambda: FilteredHistoricalSimulation(),
+    }
+
+
+def split(returns: pd.DataFrame, period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(train, select, test) returns of one of :data:`PERIODS`."""
+    if period not in PERIODS:
+        raise ConfigError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    p = PERIODS[period]
+    after = lambda date: pd.Timestamp(date) + pd.Timedelta(days=1)  # noqa: E731
+    return (returns.loc[:p["train_end"]], returns.loc[after(p["train_end"]):p["select_end"]],
+            returns.loc[after(p["select_end"]):p["test_end"]])
+
+
+def evaluate(test: pd.DataFrame, paths: np.ndarray, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Backtests of daily-origin scenarios (n_days, n_paths, >= 10, 1) at every horizon and level."""
+    out = {}
+    for horizon in HORIZONS:
+        _, realised, scenarios = risk.horizon_returns(test.to_numpy()[:, 0], paths[..., 0], horizon)
+        for level in LEVELS:
+            out[f"{horizon}-day {level:.0%}"] = risk.backtest(realised, scenarios, level, seed=seed)
+    return out
+
+
+def var_backtest(
+    periods: Sequence[str] = tuple(PERIODS),
+    mode: str = "small",
+    n_paths: int = 1000,
+    seeds: Sequence[int] = (0,),
+    device: str = "auto",
+    progress: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fit, forecast and backtest every model in every period; returns the results by period and model.
+
+    The Quant GAN is trained once per seed with the returns benchmark's ``mode`` settings;
+    the baselines are fitted once (their forecasts use the first seed).
+    """
+    if mode not in MODES:
+        raise ConfigError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
+    if not seeds:
+        raise ConfigError("give at least one seed")
+    settings = {k: v for k, v in MODES[mode].items() if k != "n_paths"}
+    returns = log_returns(load_prices("sp500"))
+    horizon = max(HORIZONS)
+    result: dict[str, Any] = {"mode": mode, "n_paths": n_paths, "seeds": list(seeds), "periods": {}}
+    for period in periods:
+        train, select, test = split(returns, period)
+        history = returns.loc[:test.index[-1]]
+        rows: dict[str, dict[str, Any]] = {}
+        for seed in seeds:
+            suffix = "" if len(seeds) == 1 else f", seed {seed}"
+            log(f"{period}: Quant GAN fitting (seed {seed})")
+            gan = QuantGAN(seed=seed, device=device, progress=progress, **settings)
+            started = time.perf_counter()
+            gan.fit(train, select)
+            fit_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            paths = gan.forecast_paths(history, test.index, n_paths=n_paths, horizon=horizon, seed=seed)
+            forecast_seconds = time.perf_counter() - started
+            rows[QUANT_GAN + suffix] = {"backtests": evaluate(test, paths, seed), "fit seconds": fit_seconds,
+                                        "forecast seconds": forecast_seconds, "best step": gan.best_step_}
+            log(f"  fitted in {fit_seconds:.0f} s, {len(test)} x {n_paths} scenarios in {forecast_seconds:.0f} s")
+            same = np.broadcast_to(gan.sample(n_paths, horizon, seed=seed).to_numpy().T[None, :, :, None],
+                                   (len(test), n_paths, horizon, 1))
+            rows[UNCONDITIONED + suffix] = {"backtests": evaluate(test, same, seed), "fit seconds": fit_seconds,
+                                            "forecast seconds": float("nan"), "best step": gan.best_step_}
+        for name, make in _baselines().items():
+            started = time.perf_counter()
+            model = make().fit(train)
+            fit_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            paths = model.forecast_paths(history, test.index, n_paths=n_paths, horizon=horizon, seed=seeds[0])
+            rows[name] = {"backtests": evaluate(test, paths, seeds[0]), "fit seconds": fit_seconds,
+                          "forecast seconds": time.perf_counter() - started}
+        result["periods"][period] = {
+            "rows": rows,
+            "dates": {name: (str(f.index[0].date()), str(f.index[-1].date()), len(f))
+                      for name, f in {"train": train, "select": select, "test": test}.items()},
+        }
+    return result
+
+
+def _fmt(value: float, column: str) -> str:
+    if column == "exceedances":
+        return str(value)
+    if column.endswith(" p"):
+        return f"{value:.3f}" + ("" if value > 0.05 else " ✗")
+    return f"{value:.5f}" if column == "pinball" else f"{value:.3f}"
+
+
+def verdict(period_result: dict[str, Any]) -> list[str]:
+    """The issue's criteria for each Quant GAN row: coverage tests at 1 day and FZ0 against GJR-GARCH t."""
+    rows = period_result["rows"]
+    lines = []
+    for name, row in rows.items():
+        if not name.startswith(QUANT_GAN):
+            continue
+        passed = [key for key in ("1-day 1%", "1-day 5%")
+                  if row["backtests"][key]["Kupiec p"] > 0.05 and row["backtests"][key]["Christoffersen cc p"] > 0.05]
+        fz0 = [key for key in ("1-day 1%", "1-day 5%")
+               if row["backtests"][key]["FZ0"] <= rows["GJR-GARCH(1,1) t"]["backtests"][key]["FZ0"]]
+        lines.append(f"{name}: Kupiec and Christoffersen p > 0.05 at 1 day on {len(passed)} of 2 levels "
+                     f"({', '.join(passed) or 'none'}); FZ0 at most GJR-GARCH(1,1) t's on {len(fz0)} of 2 "
+                     f"({', '.join(fz0) or 'none'}).")
+    return lines
+
+
+def var_markdown(result: dict[str, Any]) -> str:
+    """The backtest tables: one per period, horizon and level, models as rows."""
+    parts = []
+    for period, res in result["periods"].items():
+        dates = res["dates"]
+        parts.append(f"### {period}\n")
+        parts.append(f"Train {dates['train'][0]} to {dates['train'][1]}, checkpoint chosen on {dates['select'][0]} to "
+                     f"{dates['select'][1]}, test {dates['test'][0]} to {dates['test'][1]} ({dates['test'][2]} days, "
+                     f"forecasts never refitted). {result['n_paths']} scenarios per day and model.\n")
+        parts.extend(f"- {line}" for line in verdict(res))
+        parts.append("")
+        for key in next(iter(res["rows"].values()))["backtests"]:
+            rows = []
+            fz0 = {name: row["backtests"][key]["FZ0"] for name, row in res["rows"].items()}
+            best = min(fz0, key=fz0.get)
+            for name, row in res["rows"].items():
+                bt = row["backtests"][key]
+                cells = [f"{bt['exceedances']} / {bt['days']} ({bt['exceedance rate']:.2%})"]
+                cells += [_fmt(bt[c], c) for c in COLUMNS[1:]]
+                if name == best:
+                    cells[-1] = f"**{cells[-1]}**"
+                rows.append([name, *cells])
+            parts.append(f"**{key}** VaR and ES (expected exceedance rate {key.split()[1]})\n")
+            parts.append(markdown_table(["model", *COLUMNS], rows))
+            parts.append("")
+        timing = [[name, f"{row['fit seconds']:.1f}",
+                   "" if np.isnan(row["forecast seconds"]) else f"{row['forecast seconds']:.1f}"]
+                  for name, row in res["rows"].items()]
+        parts.append(f"**Seconds**: fit, and all {dates['test'][2]} days' forecasts in one call\n")
+        parts.append(markdown_table(["model", "fit s", "forecast s"], timing))
+        parts.append("")
+    return "\n".join(parts)
