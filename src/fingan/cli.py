@@ -220,6 +220,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--regime", help="conditional models: calm / normal / stressed (Quant GAN), "
                         "stressed / normal / rally (CorrGAN)")
+    sample.add_argument("--history", help="Quant GAN (SVNN): continue this price source's returns (sp500, a "
+                        ".csv/.parquet file, yahoo:A,B; the model's tickers are used)")
+    sample.add_argument("--history-start", help="first date of --history to read (default: all)")
+    sample.add_argument("--history-end", help="last date of --history: the paths start the business day after")
     sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
     sample.add_argument("--start-price", type=_positive_float, default=1.0)
     sample.add_argument("--device", default="auto")
@@ -641,6 +645,27 @@ def write_paths(frame, path: Path) -> Path:
     raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
 
 
+def _history_for(args: argparse.Namespace, model):
+    """The real log returns ``fingan sample --history`` continues, in the model's columns."""
+    from fingan.data.prices import load_prices
+    from fingan.data.returns import log_returns
+    from fingan.errors import DataError
+    from fingan.models.quantgan import QuantGAN
+
+    if not isinstance(model, QuantGAN):
+        raise ConfigError(f"--history needs a Quant GAN; this is a {type(model).__name__}")
+    source = str(args.history)
+    returns = log_returns(load_prices(source, start=args.history_start, end=args.history_end, missing="dropna"))
+    returns.columns = [str(c) for c in returns.columns]
+    if set(model.columns_) <= set(returns.columns):
+        returns = returns[list(model.columns_)]
+    elif returns.shape[1] == len(model.columns_) == 1:
+        returns.columns = list(model.columns_)  # one series: its name need not match the training data's
+    else:
+        raise DataError(f"--history {source} lacks the model's tickers {model.columns_}")
+    return returns
+
+
 def sample_command(args: argparse.Namespace) -> int:
     """``fingan sample``: draw scenarios from a saved model."""
     import numpy as np
@@ -652,6 +677,10 @@ def sample_command(args: argparse.Namespace) -> int:
     model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
     if isinstance(model, PathModel):
         options = {} if args.regime is None else {"regime": args.regime}
+        if args.history is not None:
+            options["history"] = _history_for(args, model)
+        elif args.history_start is not None or args.history_end is not None:
+            raise ConfigError("--history-start and --history-end need --history")
         if args.chunk_size is not None:
             if args.out.suffix != ".parquet":
                 raise ConfigError("--chunk-size streams to Parquet: --out must end in .parquet")

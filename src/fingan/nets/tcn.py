@@ -303,7 +303,7 @@ class SVNN(nn.Module):
         self, target: torch.Tensor, prior: torch.Tensor, y: torch.Tensor | None = None,
         keep: Sequence[int] = (), generator: torch.Generator | None = None, newton_steps: int = 12,
     ) -> SVNNFilter:
-        """A particle filter of the net's noise given a real series, one day at a time.
+        r"""A particle filter of the net's noise given a real series, one day at a time.
 
         ``target`` (T, out_channels) is a real series in the net's (transformed) units and
         ``prior`` (K, R + T, in_channels) K draws of standard normal noise (the particles),

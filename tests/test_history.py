@@ -1,0 +1,129 @@
+"""Scenarios that continue a real history: the SVNN's particle filter and the Quant GAN API on it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fingan.cli import main
+from fingan.errors import ConfigError, DataError
+from fingan.models import QuantGAN
+from fingan.nets import SVNN
+from fingan.validation import risk
+from test_svnn import TINY, garch_series
+
+
+def _generated(net: SVNN, days: int, seed: int = 0):
+    torch.manual_seed(seed)
+    noise = torch.randn(1, net.receptive_field - 1 + days, net.innovation_linear.in_channels)
+    sigma, mu, eps = net.components(noise)
+    return noise, sigma, mu, eps
+
+
+def test_the_filter_recovers_the_noise_and_volatility_of_a_path_the_net_made():
+    torch.manual_seed(0)
+    net = SVNN(1, 1, memory=(2.0, 5.0), hidden=8, dilations=(1, 2))  # one noise channel: g is invertible
+    with torch.no_grad():
+        net.innovation[-1].weight.normal_(0, 0.05)  # a (mildly) nonlinear innovation map
+    noise, sigma, mu, eps = _generated(net, 300)
+    returns = (sigma * eps + mu)[0]
+    rf, first = net.context.receptive_field, net.receptive_field - 1
+    prior = torch.cat([noise[:, first - rf:first], torch.randn(1, 300, 1)], dim=1)
+    found = net.filter(returns, prior, keep=[200])
+    # after the memory averages forget their start (half-lives 2 and 5 days) everything matches
+    torch.testing.assert_close(found.eps[100:, 0], eps[0, 100:], atol=1e-4, rtol=0)
+    torch.testing.assert_close(found.sigma[100:, 0], sigma[0, 100:], atol=1e-4, rtol=0)
+    torch.testing.assert_close(found.sigma[:, 0] * found.eps[:, 0] + found.mu[:, 0], returns, atol=1e-4, rtol=0)
+    # continuing from day 200 with fresh noise equals running the net over the joined noise
+    fresh = torch.randn(1, 40, 1)
+    expected = net(torch.cat([noise[:, :first + 200], fresh], dim=1))[:, -40:]
+    torch.testing.assert_close(net.continuation(found.context[0], found.size[0], found.sign[0], fresh), expected,
+                               atol=1e-4, rtol=0)
+
+
+def test_particles_differ_only_where_the_series_leaves_the_noise_free():
+    torch.manual_seed(1)
+    net = SVNN(3, 1, memory=(5.0,), hidden=8, dilations=(1, 2))
+    _, sigma, mu, eps = _generated(net, 120)
+    returns = (sigma * eps + mu)[0]
+    prior = torch.randn(16, net.context.receptive_field + 120, 3)
+    found = net.filter(returns, prior, keep=[0, 60, 120], generator=torch.Generator().manual_seed(0))
+    every = found.sigma * found.eps + found.mu  # every particle reproduces the series exactly
+    torch.testing.assert_close(every[..., 0], returns.expand(120, 16), atol=1e-4, rtol=0)
+    assert found.context.shape == (3, 16, net.context.receptive_field, 3)
+    torch.testing.assert_close(found.weight.sum(-1), torch.ones(3))
+    assert found.sigma[-1].std() > 0  # the hidden noise directions still vary between particles
+    with pytest.raises(DataError, match="kept days"):
+        net.filter(returns, prior, keep=[121])
+
+
+@pytest.fixture(scope="module")
+def garch_gan():
+    series = garch_series(2500, seed=1)
+    gan = QuantGAN(steps=60, seed=0, memory=(5.0, 20.0), **TINY).fit(series.iloc[:2000])
+    return gan, series
+
+
+def test_a_calm_history_gives_narrower_ten_day_var_than_a_stressed_one(garch_gan):
+    gan, series = garch_gan
+    vol = series.abs().rolling(20).mean()
+    calm_end, stressed_end = vol.iloc[100:].idxmin(), vol.iloc[100:].idxmax()
+    calm = gan.sample(500, 10, history=series.loc[:calm_end], seed=0)
+    stressed = gan.sample(500, 10, history=series.loc[:stressed_end], seed=0)
+    assert calm.index[0] == calm_end + pd.offsets.BDay(1) and calm.shape == (10, 500)
+    var_calm, _ = risk.var_es(calm.sum().to_numpy(), 0.01)
+    var_stressed, _ = risk.var_es(stressed.sum().to_numpy(), 0.01)
+    assert var_stressed < 1.5 * var_calm < 0  # VaR as a (negative) return: the stressed one much further down
+    # without a history the model samples from its stationary law, as before
+    pd.testing.assert_frame_equal(gan.sample(5, 10, seed=3), gan.sample(5, 10, seed=3, history=None))
+
+
+def test_rolling_forecasts_come_in_one_call_and_never_look_ahead(garch_gan):
+    gan, series = garch_gan
+    origins = series.index[2000:2050]
+    paths = gan.forecast_paths(series, origins, n_paths=200, horizon=10, seed=4)
+    assert paths.shape == (50, 200, 10, 1) and np.isfinite(paths).all()
+    changed = series.copy()
+    changed.iloc[2050:] *= 5  # days after the last origin
+    np.testing.assert_array_equal(gan.forecast_paths(changed, origins, n_paths=200, horizon=10, seed=4), paths)
+    with pytest.raises(DataError, match="not found"):
+        gan.forecast_paths(series, [pd.Timestamp("1990-01-01")])
+    with pytest.raises(DataError, match="columns"):
+        gan.forecast_paths(series.rename("other").to_frame().assign(x=0.0))
+
+
+def test_history_works_saved_multi_asset_and_conditional(tmp_path):
+    rng = np.random.default_rng(0)
+    two = pd.DataFrame({"a": garch_series(900, seed=2).to_numpy(), "b": garch_series(900, seed=3).to_numpy()},
+                       index=pd.bdate_range("2001-01-01", periods=900))
+    two["b"] += 0.5 * two["a"] + 0.001 * rng.standard_normal(900)
+    gan = QuantGAN(steps=5, memory=(5.0,), conditional=True, n_regimes=2, **TINY).fit(two.iloc[:700])
+    paths = gan.sample(20, 15, history=two.iloc[:800], seed=0)
+    assert paths.shape == (15, 40) and paths.index[0] == two.index[800]
+    assert gan.sample(4, 5, history=two.iloc[:800], regime="stressed", seed=0).shape == (5, 8)
+    loaded = QuantGAN.load(gan.save(tmp_path / "m.pt"), device="cpu")
+    pd.testing.assert_frame_equal(loaded.sample(20, 15, history=two.iloc[:800], seed=0), paths)
+
+
+def test_the_pure_tcn_cannot_continue_a_history(garch_gan):
+    _, series = garch_gan
+    tcn = QuantGAN(steps=2, generator="tcn", critic_inputs=("r",), **TINY).fit(series.iloc[:500])
+    with pytest.raises(ConfigError, match="SVNN"):
+        tcn.sample(3, 5, history=series)
+
+
+def test_sample_history_from_the_command_line(tmp_path, capsys):
+    from fingan.data import load_prices, log_returns
+
+    returns = log_returns(load_prices("sp500", end="2010-12-31"))
+    run = tmp_path / "run"
+    run.mkdir()
+    QuantGAN(steps=5, memory=(5.0, 20.0), **TINY).fit(returns.loc[:"2008-12-31"]).save(run / "model.pt")
+    out = tmp_path / "next.csv"
+    assert main(["sample", str(run), "--history", "sp500", "--history-end", "2010-06-30", "--n", "50",
+                 "--length", "10", "--out", str(out)]) == 0
+    frame = pd.read_csv(out, index_col=0, parse_dates=True)
+    assert frame.shape == (10, 50) and frame.index[0] == pd.Timestamp("2010-07-01")
+    assert "2010-07-01" in capsys.readouterr().out
+    assert main(["sample", str(run), "--history-end", "2010-06-30", "--out", str(tmp_path / "x.csv")]) == 1
+    assert "need --history" in capsys.readouterr().err
