@@ -127,3 +127,17 @@ def test_sample_history_from_the_command_line(tmp_path, capsys):
     assert "2010-07-01" in capsys.readouterr().out
     assert main(["sample", str(run), "--history-end", "2010-06-30", "--out", str(tmp_path / "x.csv")]) == 1
     assert "need --history" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("n_classes", [0, 3])
+def test_a_continued_tcn_equals_the_tcn_over_the_joined_sequence(n_classes):
+    from fingan.nets import TCN
+
+    torch.manual_seed(0)
+    net = TCN(3, 2, hidden=8, dilations=(1, 2, 4), n_classes=n_classes)
+    past, new = torch.randn(4, net.receptive_field, 3), torch.randn(10, 6, 3)
+    index = torch.tensor([0, 0, 1, 3, 3, 3, 2, 1, 0, 2])
+    y_past = torch.tensor([0, 2, 1, 2]) if n_classes else None
+    y_new = y_past[index] if n_classes else None
+    torch.testing.assert_close(net.forward_continued(past, new, index, y_past, y_new),
+                               net(torch.cat([past[index], new], dim=1), y_new))

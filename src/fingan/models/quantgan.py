@@ -434,9 +434,15 @@ class QuantGAN(PathModel, Recipe):
                 rows, cols = slot[:, None].expand_as(particle).reshape(-1), particle.reshape(-1)
                 noise = torch.randn(len(rows), horizon, cfg.noise_dim, generator=rng, device=param.device,
                                     dtype=param.dtype)
-                y = None if labels is None else labels[block].repeat_interleave(n_paths)
-                paths = net.continuation(result.context[rows, cols], result.size[rows, cols],
-                                         result.sign[rows, cols], noise, y)
+                # every particle of these origins is one shared history; each path points at its own
+                context = result.context[slot].flatten(0, 1)
+                index = (torch.arange(len(slot), device=param.device)[:, None] * particles + particle).reshape(-1)
+                y = y_context = None
+                if labels is not None:
+                    y = labels[block].repeat_interleave(n_paths)
+                    y_context = labels[block].repeat_interleave(particles)
+                paths = net.continuation(context, result.size[rows, cols], result.sign[rows, cols], noise, y,
+                                         index=index, y_context=y_context)
                 values = self.transform_.inverse_transform(paths.float().cpu().numpy().astype(float))
                 out[block] = values.reshape(-1, n_paths, horizon, len(self.columns_))
         finally:

@@ -92,11 +92,7 @@ class TCN(nn.Module):
         self.receptive_field = receptive_field(kernel_size, dilations)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        h = x.transpose(1, 2)  # (batch, channels, time) for Conv1d
-        if self.embed is not None:
-            if y is None:
-                raise ConfigError("this TCN is conditional: call it with labels")
-            h = torch.cat([h, self.embed(y)[:, :, None].expand(-1, -1, h.shape[-1])], dim=1)
+        h = self._embed(x, y)  # (batch, channels, time) for Conv1d
         if h.shape[-1] < self.receptive_field:
             raise DataError(f"sequence of length {h.shape[-1]} is shorter than the receptive field "
                              f"{self.receptive_field}")
@@ -106,6 +102,38 @@ class TCN(nn.Module):
             h, skip = block(h)
             total = total + skip[..., skip.shape[-1] - out_len:]
         return self.head(total).transpose(1, 2)
+
+    def _embed(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        """(batch, time, in) -> (batch, channels, time), with the label embedding appended."""
+        h = x.transpose(1, 2)
+        if self.embed is None:
+            return h
+        if y is None:
+            raise ConfigError("this TCN is conditional: call it with labels")
+        return torch.cat([h, self.embed(y)[:, :, None].expand(-1, -1, h.shape[-1])], dim=1)
+
+    def forward_continued(
+        self, past: torch.Tensor, new: torch.Tensor, index: torch.Tensor,
+        y_past: torch.Tensor | None = None, y_new: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``forward(cat([past[index], new], dim=1))`` without recomputing the shared past.
+
+        ``past`` (U, receptive_field, in) holds histories that many continuations share,
+        ``new`` (B, L, in) the continuations and ``index`` (B,) the history of each. Every
+        layer runs once over each history and, per continuation, only over its new steps
+        plus the few history positions that layer's kernel reaches back to. Returns
+        (B, L + 1, out): the output on the history's last step, then one per new step.
+        """
+        if past.shape[1] != self.receptive_field:
+            raise DataError(f"past must be {self.receptive_field} steps long, got {past.shape[1]}")
+        h_past, h_new = self._embed(past, y_past), self._embed(new, y_new)
+        total_past = total_new = 0
+        for block in self.blocks:
+            tail = h_past[..., h_past.shape[-1] - block.shrink:][index]  # what the kernel reaches back to
+            h_new, skip_new = block(torch.cat([tail, h_new], dim=-1))
+            h_past, skip_past = block(h_past)
+            total_past, total_new = total_past + skip_past[..., -1:], total_new + skip_new
+        return self.head(torch.cat([total_past[index], total_new], dim=-1)).transpose(1, 2)
 
 
 def causal_ewma(x: torch.Tensor, decay: torch.Tensor) -> torch.Tensor:
@@ -374,17 +402,22 @@ class SVNN(nn.Module):
 
     def continuation(
         self, context: torch.Tensor, size: torch.Tensor, sign: torch.Tensor, noise: torch.Tensor,
-        y: torch.Tensor | None = None,
+        y: torch.Tensor | None = None, index: torch.Tensor | None = None, y_context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Outputs (batch, L, out) that continue a filtered history with fresh ``noise`` (batch, L, in).
 
-        ``context`` (batch, R, in) is the history's last R noise steps and ``size``, ``sign``
-        (batch, out, J) its memory averages on the first new day (from :meth:`filter`):
-        day k's averages are ``decay**k`` times those plus the averages of the new
-        innovations alone, so one pass gives every new day.
+        ``context`` (U, R, in) are histories' last R noise steps, ``index`` (batch,) the one
+        each path continues (default: one each, U = batch), and ``size``, ``sign``
+        (batch, out, J) each path's memory averages on its first new day (from
+        :meth:`filter`): day k's averages are ``decay**k`` times those plus the averages of
+        the new innovations alone, so one pass gives every new day. The TCN runs once over
+        each history however many paths continue it (:meth:`TCN.forward_continued`).
+        ``y`` (batch,) and ``y_context`` (U,) are the labels of a conditional net.
         """
         assets, length = self.out_channels, noise.shape[1]
-        log_vol, mu = self.context(torch.cat([context, noise[:, :-1]], dim=1), y).split(assets, dim=-1)
+        if index is None:
+            index, y_context = torch.arange(len(noise), device=noise.device), y
+        log_vol, mu = self.context.forward_continued(context, noise[:, :-1], index, y_context, y).split(assets, dim=-1)
         eps = self.innovations(noise)
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
