@@ -254,3 +254,21 @@ def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
     assert "half-lives must be positive" in capsys.readouterr().err
     assert main([*base, "--critic-inputs", "r,cube"]) != 0
     assert "critic_inputs" in capsys.readouterr().err
+
+
+def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, monkeypatch, capsys):
+    from fingan import bench
+
+    monkeypatch.setitem(bench.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 10,
+                                               "batch_size": 16, "n_paths": 8})
+    out = tmp_path / "var.md"
+    assert main(["bench", "var", "--period", "crisis", "--paths", "40", "--ablation", "--out", str(out),
+                 "--no-progress"]) == 0
+    text = out.read_text()
+    for name in ("Quant GAN (history-conditioned)", "Quant GAN (no history)", "GJR-GARCH(1,1) t", "GARCH(1,1) t",
+                 "historical simulation (250 d)", "filtered historical simulation", "1-day 1%", "1-day 5%",
+                 "10-day 1%", "10-day 5%", "Kupiec p", "Christoffersen cc p", "ES test p", "FZ0", "forecast s",
+                 "one filter particle", "drift bounded"):
+        assert name in text
+    assert "test 2007-07-02 to 2009-06-30 (504 days" in text and "2017-2018" not in text.split("Machine")[0]
+    assert "Command: `python benchmarks/var_backtest.py --period crisis" in text

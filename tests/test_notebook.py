@@ -18,10 +18,14 @@ def run_notebook(name, tmp_path, monkeypatch):
     return nb
 
 
-def test_quantgan_notebook_runs_and_compares_with_garch(tmp_path, monkeypatch):
+def test_quantgan_notebook_runs_compares_with_garch_and_backtests_var(tmp_path, monkeypatch):
     nb = run_notebook("quantgan_sp500.ipynb", tmp_path, monkeypatch)
-    last = nb.cells[-2].outputs[-1]["data"]["text/plain"]
-    assert "Quant GAN" in last and "GJR-GARCH(1,1) Student-t" in last and "ACF score |r|" in last
+    comparison = nb.cells[11].outputs[-1]["data"]["text/plain"]
+    assert "Quant GAN" in comparison and "GJR-GARCH(1,1) Student-t" in comparison and "ACF score |r|" in comparison
+    backtest = nb.cells[-2].outputs
+    assert any(o.get("data", {}).get("image/png") for o in backtest)  # the VaR chart
+    table = backtest[-1]["data"]["text/plain"]
+    assert "Kupiec p" in table and "FZ0" in table and "GJR-GARCH(1,1) Student-t" in table
 
 
 def test_correlation_notebook_runs_validates_and_stress_tests(tmp_path, monkeypatch):

@@ -137,3 +137,13 @@ def test_historical_simulations_resample_the_past(sp500):
         HistoricalSimulation(250).fit(sp500).forecast_paths(sp500, sp500.index[[100]])
     with pytest.raises(DataError, match="not found"):
         fhs.forecast_paths(sp500, [pd.Timestamp("2009-01-03")])
+
+
+def test_a_forecast_whose_es_is_a_gain_has_no_fz0_but_is_still_backtested():
+    x, sigma = _garch_series(300, seed=5)
+    z = stats.norm.ppf((np.arange(200) + 0.5) / 200)
+    scenarios = sigma[:, None] * z
+    scenarios[7] = np.linspace(0.01, 0.02, 200)  # one day forecasts only gains
+    result = risk.backtest(x, scenarios, 0.05)
+    assert np.isnan(result["FZ0"]) and result["days ES >= 0"] == 1
+    assert np.isfinite(result["pinball"]) and 0 <= result["Kupiec p"] <= 1

@@ -146,6 +146,8 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--critic-inputs", type=_name_tuple, help="what the critic sees, e.g. r,abs (also: square)")
     p.add_argument("--memory", type=_half_lives,
                    help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
+    p.add_argument("--max-drift", type=_positive_float,
+                   help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--seed", type=int)
@@ -260,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_var.add_argument("--paths", type=_positive_int, default=1000, help="scenarios per day and model")
     bench_var.add_argument("--seed", type=int, default=0, help="first seed")
     bench_var.add_argument("--seeds", type=_positive_int, default=1, help="Quant GAN trainings, one per seed")
+    bench_var.add_argument("--ablation", action="store_true",
+                           help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift")
     bench_var.add_argument("--device", default="auto")
     bench_var.add_argument("--out", type=Path, help="write the Markdown tables here")
     bench_var.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
@@ -514,7 +518,8 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
     config = load_config(QuantGANConfig, args.config) if args.config is not None else None
     options = _given(args, "steps", "objective", "hidden", "dilations", "window", "noise_dim", "batch_size",
-                     "n_critic", "lr_g", "lr_d", "seed", "amp", "generator", "critic_inputs", "memory", "lambert_w")
+                     "n_critic", "lr_g", "lr_d", "seed", "amp", "generator", "critic_inputs", "memory", "max_drift",
+                     "lambert_w")
     if args.conditional:
         options["conditional"] = True
     model = QuantGAN(config, device=args.device, progress=args.progress, **options)
@@ -815,7 +820,7 @@ def bench_command(args: argparse.Namespace) -> int:
 
         periods = {"both": list(PERIODS), "crisis": ["crisis 2007-2009"]}.get(args.period, [args.period])
         result = var_backtest(periods, args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
-                              progress=args.progress, log=log)
+                              progress=args.progress, ablation=args.ablation, log=log)
         note = (f"\nBundled S&P 500 log returns (arch.data). Quant GAN: {args.mode} mode of the returns benchmark, "
                 f"SVNN generator, scenarios from its particle filter over the history before each day. VaR is the "
                 f"scenarios' quantile and ES their mean below it; 10-day results on non-overlapping 10-day blocks "
@@ -824,7 +829,7 @@ def bench_command(args: argparse.Namespace) -> int:
                 f"scenarios; ✗ marks p <= 0.05. Losses: mean pinball and FZ0 (Patton, Ziegel and Chen 2019), lower "
                 f"is better, best FZ0 in bold. Machine: {machine_description()}. Command: `python "
                 f"benchmarks/var_backtest.py --period {args.period} --mode {args.mode} --paths {args.paths} --seed "
-                f"{args.seed} --seeds {args.seeds}`.")
+                f"{args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`.")
         publish(var_markdown(result), note, args.out)
         return 0
     result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,

@@ -46,6 +46,9 @@ class QuantGANConfig:
     memory_sign : float
         Starting weight of the sign averages relative to the size averages (negative:
         falls raise volatility more than rises); learned from there.
+    max_drift : float or None
+        SVNN only: softly bound the drift to this many volatilities
+        (:math:`\mu_t = b \sigma_t \tanh(m_t / b)`); ``None`` leaves it free.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -84,6 +87,7 @@ class QuantGANConfig:
     critic_inputs: tuple[str, ...] = ("r", "abs")
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
     memory_sign: float = -0.8
+    max_drift: float | None = None
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -145,6 +149,8 @@ class QuantGAN(PathModel, Recipe):
             raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
         cfg.critic_inputs = check_critic_inputs(cfg.critic_inputs, "critic_inputs")
         cfg.memory = check_half_lives(cfg.memory)
+        if cfg.max_drift is not None and not float(cfg.max_drift) > 0:
+            raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
         if cfg.generator not in GENERATORS:
             raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
         if cfg.window < cfg.critic_receptive_field:
@@ -169,7 +175,8 @@ class QuantGAN(PathModel, Recipe):
         cfg = self.config
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
-        extra = {"memory": cfg.memory, "memory_sign": cfg.memory_sign} if cfg.generator == "svnn" else {}
+        extra = ({"memory": cfg.memory, "memory_sign": cfg.memory_sign, "max_drift": cfg.max_drift}
+                 if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, self.n_assets, **options, **extra)
         critic = TCNCritic(self.n_assets, inputs=cfg.critic_inputs, **options)
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)

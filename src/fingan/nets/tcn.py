@@ -193,7 +193,10 @@ class SVNN(nn.Module):
     which only the cheap innovation net sees), so that paths start near the filters'
     stationary state, the same in training windows and in long sampled paths.
 
-    :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``. An input of
+    :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``; with ``max_drift``
+    the drift is softly bounded to :math:`\pm` ``max_drift`` :math:`\sigma_t`
+    (:math:`\mu_t = b \sigma_t \tanh(m_t / b)` for the TCN's output :math:`m_t`), so it
+    can never outweigh the volatility however the history reads. An input of
     length L gives L - ``receptive_field`` + 1 outputs, with ``receptive_field`` = TCN
     receptive field + 1 (the current innovation) + ``warmup``. ``tcn_options`` (``hidden``,
     ``dilations``, ``kernel_size``, ``n_classes``, ``embed_dim``) go to that TCN.
@@ -209,12 +212,16 @@ class SVNN(nn.Module):
         memory_spread: float = 0.15,
         memory_sign: float = -0.5,
         warmup: int | None = None,
+        max_drift: float | None = None,
         **tcn_options,
     ) -> None:
         super().__init__()
         memory = check_half_lives(memory)
+        if max_drift is not None and not max_drift > 0:
+            raise ConfigError(f"max_drift must be positive (volatilities) or None, got {max_drift}")
         self.out_channels = out_channels
         self.max_log_vol = float(max_log_vol)
+        self.max_drift = None if max_drift is None else float(max_drift)
         self.context = TCN(in_channels, 2 * out_channels, **tcn_options)  # (log-volatility, drift) per asset
         # innovations: a linear map of the current noise (unit variance at the start) plus a
         # nonlinear correction that starts at zero and can bend the tails
@@ -265,10 +272,17 @@ class SVNN(nn.Module):
             decay = torch.sigmoid(self.memory_logit)
             size, sign = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all))
             log_vol = log_vol + self._memory_terms(size, sign)
-        return self._sigma(log_vol), mu, eps
+        sigma = self._sigma(log_vol)
+        return sigma, self._drift(mu, sigma), eps
 
     def _sigma(self, log_vol: torch.Tensor) -> torch.Tensor:
         return torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
+
+    def _drift(self, raw: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The TCN's drift output as it is, or softly bounded to +- ``max_drift`` volatilities."""
+        if self.max_drift is None:
+            return raw
+        return self.max_drift * sigma * torch.tanh(raw / self.max_drift)
 
     @staticmethod
     def _memory_inputs(eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -375,10 +389,11 @@ class SVNN(nn.Module):
             if t == steps:
                 break
             state = self.context(noise[:, t:t + rf], None if y is None else y[:, t])[:, 0]
-            log_vol, mu[t] = state.split(assets, dim=-1)
+            log_vol, raw_mu = state.split(assets, dim=-1)
             if n_memory:
                 log_vol = log_vol + self._memory_terms(size, sign)
             sigma[t] = self._sigma(log_vol)
+            mu[t] = self._drift(raw_mu, sigma[t])
             wanted = (target[t] - mu[t]) / sigma[t]
             noise[:, rf + t] = self._solve_innovations(noise[:, rf + t], wanted, newton_steps)
             eps[t] = self.innovations(noise[:, None, rf + t])[:, 0]
@@ -424,7 +439,8 @@ class SVNN(nn.Module):
             powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
             new_size, new_sign = (causal_ewma(f, decay) for f in self._memory_inputs(eps))
             log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, powers * sign[:, None] + new_sign)
-        return self._sigma(log_vol) * eps + mu
+        sigma = self._sigma(log_vol)
+        return sigma * eps + self._drift(mu, sigma)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         sigma, mu, eps = self.components(x, y)

@@ -160,12 +160,15 @@ def backtest(
 
     Keys: ``days``, ``exceedances``, ``exceedance rate``, ``Kupiec p``,
     ``Christoffersen ind p``, ``Christoffersen cc p``, ``ES test p`` (Acerbi-Szekely Z2),
-    ``Z2``, ``pinball`` and ``FZ0``.
+    ``Z2``, ``pinball``, ``FZ0`` and ``days ES >= 0``. A forecast whose ES is not a loss
+    (ES >= 0: the worst ``level`` of outcomes is a gain on average) has no FZ0 loss; when
+    there is any, ``FZ0`` is NaN and ``days ES >= 0`` counts them.
     """
     x = np.asarray(realised, dtype=float)
     var, es = var_es(scenarios, level)
     hits = x < var
     z2 = es_test(x, scenarios, level, n_sim=n_sim, seed=seed)
+    not_a_loss = int((es >= 0).sum())
     return {
         "days": len(x),
         "exceedances": int(hits.sum()),
@@ -176,7 +179,8 @@ def backtest(
         "ES test p": z2.pvalue,
         "Z2": z2.statistic,
         "pinball": pinball_loss(x, var, level),
-        "FZ0": fz0_loss(x, var, es, level),
+        "FZ0": fz0_loss(x, var, es, level) if not_a_loss == 0 else float("nan"),
+        "days ES >= 0": not_a_loss,
     }
 
 
