@@ -141,3 +141,16 @@ def test_a_continued_tcn_equals_the_tcn_over_the_joined_sequence(n_classes):
     y_new = y_past[index] if n_classes else None
     torch.testing.assert_close(net.forward_continued(past, new, index, y_past, y_new),
                                net(torch.cat([past[index], new], dim=1), y_new))
+
+
+def test_a_bounded_drift_never_outweighs_the_volatility():
+    torch.manual_seed(0)
+    net = SVNN(3, 1, memory=(5.0,), hidden=8, dilations=(1, 2), max_drift=0.1)
+    with torch.no_grad():
+        net.context.head.bias.fill_(5.0)  # a raw drift far beyond the bound
+    sigma, mu, _ = net.components(torch.randn(4, net.receptive_field + 50, 3))
+    assert (mu.abs() <= 0.1 * sigma + 1e-7).all() and (mu > 0.09 * sigma).all()
+    with pytest.raises(ConfigError, match="max_drift"):
+        SVNN(3, 1, max_drift=0.0)
+    with pytest.raises(ConfigError, match="max_drift"):
+        QuantGAN(max_drift=-1.0)
