@@ -115,6 +115,15 @@ def _evaluate(model: Any, periods: dict[str, pd.DataFrame], n_paths: int, seed: 
     return out
 
 
+def quantgan_settings(mode: str, seeds: Sequence[int]) -> dict[str, Any]:
+    """The QuantGAN options of a mode of :data:`MODES`, after checking the mode and that seeds were given."""
+    if mode not in MODES:
+        raise ConfigError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
+    if not seeds:
+        raise ConfigError("give at least one seed")
+    return {k: v for k, v in MODES[mode].items() if k != "n_paths"}
+
+
 def returns_benchmark(
     mode: str = "small",
     train_end: str = "2014-12-31",
@@ -133,12 +142,8 @@ def returns_benchmark(
     the Quant GAN afresh (and draws every model's paths afresh); ``ablation`` also fits
     each variant of :data:`ABLATION` once, with the first seed.
     """
-    if mode not in MODES:
-        raise ConfigError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
-    if not seeds:
-        raise ConfigError("give at least one seed")
+    settings = quantgan_settings(mode, seeds)
     n_paths = n_paths or MODES[mode]["n_paths"]
-    settings = {k: v for k, v in MODES[mode].items() if k != "n_paths"}
     returns = log_returns(load_prices("sp500"))
     train, valid, test = split_periods(returns, train_end, valid_end)
     periods = {"test": test, "train": train}

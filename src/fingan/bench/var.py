@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from fingan.baselines import GARCH, FilteredHistoricalSimulation, HistoricalSimulation
-from fingan.bench import MODES
+from fingan.bench import quantgan_settings
 from fingan.data.prices import load_prices
 from fingan.data.returns import log_returns
 from fingan.errors import ConfigError
@@ -91,11 +91,7 @@ def var_backtest(
     the baselines are fitted once (their forecasts use the first seed). ``ablation`` adds
     the rows of :data:`ABLATION`, first seed only.
     """
-    if mode not in MODES:
-        raise ConfigError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
-    if not seeds:
-        raise ConfigError("give at least one seed")
-    settings = {k: v for k, v in MODES[mode].items() if k != "n_paths"}
+    settings = quantgan_settings(mode, seeds)
     returns = log_returns(load_prices("sp500"))
     horizon = max(HORIZONS)
     result: dict[str, Any] = {"mode": mode, "n_paths": n_paths, "seeds": list(seeds), "periods": {}}
