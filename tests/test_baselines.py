@@ -78,7 +78,7 @@ def test_baselines_reject_bad_input(sp500):
         GARCH().fit(sp500.iloc[:50])
     with pytest.raises(ConfigError, match="not fitted"):
         StationaryBootstrap().sample(2, 10)
-    with pytest.raises(ConfigError, match="n_paths and length"):
+    with pytest.raises(ConfigError, match="n_paths must be >= 1"):
         GARCH().fit(sp500).sample(0, 10)
 
 

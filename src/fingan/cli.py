@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
 
 
@@ -64,7 +72,7 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--objective", default="wgan-gp", metavar="NAME",
                    help=f"one of: {', '.join(OBJECTIVES.names())}")
     p.add_argument("--steps", type=_positive_int, default=2000, help="generator steps")
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
     p.add_argument("--batch-size", type=_positive_int)
@@ -72,8 +80,8 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-g", type=_positive_float)
     p.add_argument("--lr-d", type=_positive_float)
     p.add_argument("--ema-decay", type=float)
-    p.add_argument("--instance-noise", type=float, default=0.0)
-    p.add_argument("--minibatch-kernels", type=int, default=0)
+    p.add_argument("--instance-noise", type=_positive_or_zero_float, default=0.0)
+    p.add_argument("--minibatch-kernels", type=_non_negative_int, default=0)
     p.add_argument("--pack", type=_positive_int, default=1, help="PacGAN packing degree")
     p.add_argument("--n-samples", type=_positive_int, default=2500, help="samples for the metrics and plot")
     p.add_argument("--seed", type=int, default=0)
@@ -126,7 +134,7 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     _add_data_flags(p, "sp500")
     p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
     p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--config", type=Path, help="a QuantGANConfig as TOML or JSON (flags given override it)")
     p.add_argument("--steps", type=_positive_int)
@@ -160,7 +168,7 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-assets", type=_positive_int, default=20, help="matrix size N (random subsets when smaller)")
     p.add_argument("--window", type=_positive_int, default=252, help="days per empirical correlation matrix")
     p.add_argument("--step", type=_positive_int, default=5, help="days between windows")
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--steps", type=_positive_int)
     p.add_argument("--objective", metavar="NAME")
@@ -195,7 +203,7 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--n-critic", type=_positive_int)
     p.add_argument("--lr-g", type=_positive_float)
     p.add_argument("--lr-d", type=_positive_float)
-    p.add_argument("--out", required=True, type=Path, help="output folder")
+    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--seed", type=int, default=0)
     _add_run_flags(p)
@@ -234,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
     demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
-    demo.add_argument("--out", type=Path, default=Path("runs/demo"))
+    demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (created when missing)")
     demo.add_argument("--steps", type=_positive_int, help="generator steps (default: the small benchmark's)")
     demo.add_argument("--paths", type=_positive_int, default=DEMO_SCENARIOS["n_paths"])
     demo.add_argument("--device", default="auto")
@@ -399,7 +407,25 @@ def data_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_synthetic(path: Path, max_paths: int | None = None):
+def _check_output_file(path: Path) -> None:
+    """Refuse an output file that exists or could not be written, before any work is done."""
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another file")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:  # the folder is created when the file is written
+        folder = folder.parent
+    import tempfile
+
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder")
+        with tempfile.TemporaryFile(dir=folder):  # the one sure test of writing there (also as root)
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _read_synthetic(path: Path, max_paths: int | None = None, what: str = "synthetic data file"):
     """(data, facts): the file's data, and for a streamed Parquet file the facts of all its paths.
 
     A streamed file (``fingan sample --chunk-size``) is read chunk by chunk: its stylized
@@ -412,7 +438,7 @@ def _read_synthetic(path: Path, max_paths: int | None = None):
     from fingan.errors import DataError
 
     if not path.is_file():
-        raise DataError(f"synthetic data file {path} does not exist")
+        raise DataError(f"{what} {path} does not exist")
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
@@ -464,12 +490,15 @@ def validate_command(args: argparse.Namespace) -> int:
     from fingan.validation.scorecard import scorecard
 
     for out in (args.report, args.json):
-        if out is not None and out.exists():
-            raise ConfigError(f"{out} already exists; choose another file")
+        if out is not None:
+            _check_output_file(out)  # before any work: a bad path fails now, not after the scorecard
     synthetic, synthetic_facts = _read_synthetic(args.synthetic, args.max_paths)
     matrices = np.ndim(synthetic) == 3
+    if matrices and np.shape(synthetic)[1] != np.shape(synthetic)[2]:
+        raise ConfigError(f"{args.synthetic} holds an array of shape {np.shape(synthetic)}: returns are "
+                          "(n_paths, T), correlation matrices (n, N, N)")
     if str(args.reference).endswith(".npy"):
-        reference = _read_synthetic(Path(args.reference))[0]
+        reference = _read_synthetic(Path(args.reference), what="reference file")[0]
     else:
         returns = log_returns(load_prices(args.reference, start=args.start, end=args.end, missing="dropna"))
         if matrices:
@@ -867,41 +896,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "objectives":
-            from fingan.engine.objectives import OBJECTIVES
+        if args.command in ("train", "demo") and os.environ.get("RANK", "0") == "0":
+            from fingan.engine.checkpoint import run_lock
 
-            for name in OBJECTIVES.names():
-                doc = (OBJECTIVES.get(name).__doc__ or "").strip().splitlines()[0]
-                print(f"{name:12s} {doc}")
-            return 0
-        if args.command == "demo":
-            return demo_command(args)
-        if args.command == "sample":
-            return sample_command(args)
-        if args.command == "bench":
-            return bench_command(args)
-        if args.command == "train" and args.recipe == "quantgan":
-            return train_quantgan(args)
-        if args.command == "train" and args.recipe == "corrgan":
-            return train_corrgan(args)
-        if args.command == "train" and args.recipe == "image":
-            return train_image(args)
-        if args.command == "data":
-            return data_command(args)
-        if args.command == "validate":
-            return validate_command(args)
-        if args.command == "train" and args.recipe == "toy":
-            summary = train_toy(args)
-            if summary is not None:
-                _print_summary(summary, args.out)
-            return 0
-        raise ConfigError(f"unknown command {args.command!r}")
+            with run_lock(args.out):  # the whole command: training, then model and report files
+                return _dispatch(args)
+        return _dispatch(args)
     except FinganError as exc:
         print(f"fingan: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("fingan: interrupted", file=sys.stderr)
         return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command."""
+    if args.command == "objectives":
+        from fingan.engine.objectives import OBJECTIVES
+
+        for name in OBJECTIVES.names():
+            doc = (OBJECTIVES.get(name).__doc__ or "").strip().splitlines()[0]
+            print(f"{name:12s} {doc}")
+        return 0
+    if args.command == "demo":
+        return demo_command(args)
+    if args.command == "sample":
+        return sample_command(args)
+    if args.command == "bench":
+        return bench_command(args)
+    if args.command == "train" and args.recipe == "quantgan":
+        return train_quantgan(args)
+    if args.command == "train" and args.recipe == "corrgan":
+        return train_corrgan(args)
+    if args.command == "train" and args.recipe == "image":
+        return train_image(args)
+    if args.command == "data":
+        return data_command(args)
+    if args.command == "validate":
+        return validate_command(args)
+    if args.command == "train" and args.recipe == "toy":
+        summary = train_toy(args)
+        if summary is not None:
+            _print_summary(summary, args.out)
+        return 0
+    raise ConfigError(f"unknown command {args.command!r}")
 
 
 if __name__ == "__main__":

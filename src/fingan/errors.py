@@ -25,3 +25,16 @@ class TrainingDivergedError(FinganError, RuntimeError):
 
 class CheckpointError(FinganError, OSError):
     """A checkpoint or saved model cannot be written or read."""
+
+
+def as_count(value: object, name: str, minimum: int = 1) -> int:
+    """``value`` as an int count of at least ``minimum``; a ConfigError for 2.5, "3", True or 0."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if not (isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer()):
+            raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    count = int(value)
+    if count < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {count}")
+    return count

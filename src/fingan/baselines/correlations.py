@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from scipy import integrate, stats
 
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.validation.correlations import as_batch, marchenko_pastur_edges, marchenko_pastur_pdf
 
 
@@ -25,8 +25,7 @@ class _MatrixSampler:
     def _check(self, n: int) -> None:
         if self.n_assets_ is None:
             raise ConfigError(f"this {type(self).__name__} is not fitted yet: call fit(matrices) first")
-        if n < 1:
-            raise ConfigError(f"n must be >= 1, got {n}")
+        n = as_count(n, "n")
 
 
 class LKJCorrelations(_MatrixSampler):

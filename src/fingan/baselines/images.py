@@ -14,7 +14,7 @@ from torch import nn
 
 from fingan.data.images import as_training_images
 from fingan.engine.device import resolve_device
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.nets.conv import ConvCritic, ConvGenerator
 
 
@@ -93,8 +93,7 @@ class VAE:
         """Decoder mean images of ``n`` prior draws, (n, channels, size, size) in [-1, 1]."""
         if self.decoder is None:
             raise ConfigError("this VAE is not fitted yet: call fit(images) first")
-        if n < 1:
-            raise ConfigError(f"n must be >= 1, got {n}")
+        n = as_count(n, "n")
         g = torch.Generator(device=self.device).manual_seed(0 if seed is None else seed)
         z = torch.randn((n, self.latent_dim), generator=g, device=self.device)
         return (torch.sigmoid(self.decoder(z)) * 2 - 1).cpu().numpy()

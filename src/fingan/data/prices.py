@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,8 @@ def read_price_file(path: str | os.PathLike) -> pd.DataFrame:
     file has exactly the columns date, ticker and one numeric price column.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give a .csv or .parquet price file")
     if not path.is_file():
         raise DataError(f"price file {path} does not exist")
     try:
@@ -158,6 +161,25 @@ def validate_prices(
 SOURCES = ("bundled", "file", "yahoo")
 
 
+def parse_date(value: Any, name: str = "date") -> pd.Timestamp | None:
+    """A date from a string (``YYYY-MM-DD`` or anything pandas reads), datetime or Timestamp.
+
+    The one place fingan reads dates given by a user: anything else is one DataError
+    naming the option. ``None`` stays ``None``.
+    """
+    if value is None:
+        return None
+    try:
+        date = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        date = pd.NaT
+    if date is pd.NaT:
+        raise DataError(f"{name} {value!r} is not a date; write it as YYYY-MM-DD")
+    return date
+
+
+
+
 def raw_prices(
     data: str | os.PathLike | Sequence[str] | pd.DataFrame,
     start: str | pd.Timestamp | None = None,
@@ -218,6 +240,7 @@ def load_prices(
     cache_dir : path, optional
         Yahoo only: where fetched prices are cached (default ``~/.cache/fingan/yahoo``).
     """
+    start, end = parse_date(start, "start"), parse_date(end, "end")
     prices = raw_prices(data, start=start, end=end, source=source, cache_dir=cache_dir)
     if tickers is not None:
         absent = [t for t in tickers if t not in prices.columns]
@@ -226,7 +249,7 @@ def load_prices(
                             f"{', '.join(map(str, prices.columns))}")
         prices = prices[list(tickers)]
     if start is not None:
-        prices = prices[prices.index >= pd.Timestamp(start)]
+        prices = prices[prices.index >= start]
     if end is not None:
-        prices = prices[prices.index <= pd.Timestamp(end)]
+        prices = prices[prices.index <= end]
     return validate_prices(prices, missing=missing, ffill_limit=ffill_limit, min_length=min_length)

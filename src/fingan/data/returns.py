@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from fingan.data.prices import validate_prices
+from fingan.data.prices import parse_date, validate_prices
 from fingan.errors import DataError
 
 
@@ -164,6 +164,10 @@ class ReturnTransform:
         if len(values) < 10:
             raise DataError(f"need at least 10 returns to fit the transform, got {len(values)}")
         self.columns_ = list(returns.columns) if isinstance(returns, pd.DataFrame) else None
+        flat = np.ptp(values, axis=0) == 0
+        if flat.any():
+            names = [str(c) for c, f in zip(self.columns_ or range(values.shape[1]), flat) if f]
+            raise DataError(f"returns of {', '.join(names)} are constant: nothing to learn (prices that never move?)")
         self.pipeline.fit(values)
         return self
 
@@ -240,8 +244,8 @@ def split_periods(
     after it; without ``valid_end`` validation is empty and the rest is test.
     """
     idx = returns.index
-    t_end = pd.Timestamp(train_end)
-    v_end = t_end if valid_end is None else pd.Timestamp(valid_end)
+    t_end = parse_date(train_end, "train_end")
+    v_end = t_end if valid_end is None else parse_date(valid_end, "valid_end")
     if v_end < t_end:
         raise DataError(f"valid_end {v_end.date()} is before train_end {t_end.date()}")
     parts = returns[idx <= t_end], returns[(idx > t_end) & (idx <= v_end)], returns[idx > v_end]

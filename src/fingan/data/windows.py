@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
+from fingan.data.prices import parse_date
 from fingan.errors import DataError
 
 
@@ -54,9 +55,9 @@ class ReturnWindows(Dataset):
         if not np.isfinite(values).all():
             raise DataError("returns contain NaN or infinite values; clean them first")
         if split == "train":
-            keep = frame.index <= pd.Timestamp(train_end)
+            keep = frame.index <= parse_date(train_end, "train_end")
         elif split == "test":
-            keep = frame.index > pd.Timestamp(train_end)
+            keep = frame.index > parse_date(train_end, "train_end")
         else:
             keep = np.ones(len(frame), dtype=bool)
         index, values = frame.index[keep], values[keep]

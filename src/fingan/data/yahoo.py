@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fingan.engine.checkpoint import atomic_write
@@ -58,6 +59,22 @@ def _close_prices(frame: pd.DataFrame | None, tickers: Sequence[str]) -> pd.Data
     return close.astype(float)
 
 
+def _read_cache(path: Path, damaged: list[Path]) -> pd.Series | None:
+    """A cached price series, or None when there is none or it is damaged (listed in ``damaged``,
+    then fetched again and overwritten: the cache is fingan's own copy, not the user's data)."""
+    if not path.is_file():
+        return None
+    try:
+        cached = pd.read_csv(path, index_col=0, parse_dates=True)
+        series = cached.iloc[:, 0].astype(float)
+        if not isinstance(series.index, pd.DatetimeIndex) or series.empty or not np.isfinite(series).all():
+            raise ValueError("not a dated series of finite prices")
+    except (ValueError, TypeError, IndexError, OSError, pd.errors.ParserError, UnicodeDecodeError):
+        damaged.append(path)
+        return None
+    return series
+
+
 def fetch_yahoo(
     tickers: Sequence[str],
     start: str | pd.Timestamp | None = None,
@@ -82,11 +99,11 @@ def fetch_yahoo(
         raise DataError("no tickers given")
     cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
     columns: dict[str, pd.Series] = {}
+    damaged: list[Path] = []
     for ticker in tickers:
-        path = cache_path(cache, ticker, start, end)
-        if path.is_file():
-            cached = pd.read_csv(path, index_col=0, parse_dates=True)
-            columns[ticker] = cached.iloc[:, 0].astype(float)
+        cached = _read_cache(cache_path(cache, ticker, start, end), damaged)
+        if cached is not None:
+            columns[ticker] = cached
     to_fetch = [t for t in tickers if t not in columns]
     if to_fetch:
         fetched, messages = _download(to_fetch, start, end)
@@ -95,8 +112,9 @@ def fetch_yahoo(
         if failed:
             offline = any(_NETWORK_ERRORS.search(m) for m in messages)
             if offline and len(failed) == len(to_fetch):
+                note = f" (the cached file {damaged[0]} is damaged and was ignored)" if damaged else ""
                 raise DataError(
-                    f"cannot reach Yahoo Finance to fetch {', '.join(failed)} (no network?). Cached prices "
+                    f"cannot reach Yahoo Finance to fetch {', '.join(failed)} (no network?){note}. Cached prices "
                     f"are read from {cache}; offline, use the bundled data: load_prices('sp500-stocks') "
                     "or load_prices('sp500')"
                 )

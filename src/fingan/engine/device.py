@@ -17,10 +17,20 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(device)
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError) as exc:
         raise ConfigError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use device='auto' or 'cpu'")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ConfigError(f"device {device!r} does not exist: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+    if dev.type == "meta":
+        raise ConfigError("device 'meta' holds no data; use 'auto', 'cpu' or 'cuda'")
+    if dev.type not in ("cpu", "cuda"):
+        try:  # any other backend (mps, xpu, ...): usable only if a tensor can be made there
+            torch.empty(1, device=dev)
+        except (RuntimeError, AssertionError, AttributeError, NotImplementedError):
+            raise ConfigError(f"device {device!r} is not available on this machine; use 'auto', 'cpu' or 'cuda'") \
+                from None
     return dev
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import os
@@ -17,7 +18,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from fingan.engine.callbacks import MetricsLog, ProgressBar, check_finite
 from fingan.engine.auxiliary import AuxiliaryTask, make_auxiliary
-from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
+from fingan.engine.checkpoint import load_checkpoint, run_lock, save_checkpoint
 from fingan.engine.device import autocast, resolve_device, use_bf16
 from fingan.engine.distributed import DistributedContext
 from fingan.engine.objectives import Objective, make_objective
@@ -28,7 +29,7 @@ from fingan.engine.penalties import (
     instance_noise_std,
     orthogonal_regularization,
 )
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.nets.layers import apply_spectral_norm
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -448,6 +449,11 @@ class Trainer:
             Continue from ``out_dir/checkpoint.pt`` when it exists. Without ``resume``
             an existing checkpoint there is an error, never overwritten.
         """
+        with run_lock(self.out_dir) if self.checkpoint_path is not None and self.dist.is_main \
+                else contextlib.nullcontext():
+            return self._fit(data, labels, resume)
+
+    def _fit(self, data: torch.Tensor, labels: torch.Tensor | None, resume: bool) -> Trainer:
         cfg = self.config
         data, labels = self._prepare(data, labels)
         ckpt = self.checkpoint_path
@@ -533,6 +539,7 @@ class Trainer:
         under bf16 autocast, whose outputs would keep about 3 significant digits of every
         value (returns on a visible grid).
         """
+        n = as_count(n, "n")
         module = self.ema.module if (use_ema and self.ema is not None) else self.generator
         self._apply_growth()
         rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)

@@ -16,13 +16,13 @@ RECIPES: dict[str, type[Recipe]] = {cls.__name__: cls for cls in (QuantGAN, Corr
 
 def load_model(path: str | os.PathLike, device: str = "auto") -> Recipe:
     """Load any model written by ``Recipe.save``, whatever its recipe."""
-    from fingan.engine.checkpoint import load_checkpoint
     from fingan.errors import CheckpointError
+    from fingan.models.base import read_model_file
 
-    recipe = load_checkpoint(path).get("recipe")
-    if recipe not in RECIPES:
-        raise CheckpointError(f"{path} is not a fingan model (recipe {recipe!r})")
-    return RECIPES[recipe].load(path, device=device)
+    state = read_model_file(path)
+    if state["recipe"] not in RECIPES:
+        raise CheckpointError(f"{path} is not a fingan model (recipe {state['recipe']!r})")
+    return RECIPES[state["recipe"]].load(path, device=device, state=state)
 
 
 __all__ = [

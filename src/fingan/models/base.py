@@ -107,18 +107,43 @@ class Recipe:
         return save_checkpoint(state, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "auto") -> Recipe:
-        """Load a model written by :meth:`save`; no code is unpickled."""
-        state = load_checkpoint(path)
-        if state.get("recipe") != cls.__name__:
-            raise CheckpointError(f"{path} holds a {state.get('recipe')!r} model, not a {cls.__name__}")
+    def load(cls, path: str | os.PathLike, device: str = "auto", state: dict[str, Any] | None = None) -> Recipe:
+        """Load a model written by :meth:`save`; no code is unpickled.
+
+        Every way a file can fail to be such a model (not a model file, another recipe's,
+        damaged, weights that do not fit its config) is one :class:`CheckpointError`.
+        ``state`` is the file's contents when already read by :func:`read_model_file`.
+        """
+        state = read_model_file(path) if state is None else state
+        if state["recipe"] != cls.__name__:
+            raise CheckpointError(f"{path} holds a {state['recipe']!r} model, not a {cls.__name__}")
         cfg = config_io.from_dict(cls.config_class, cls.upgrade_config(dict(state["config"])))
         cfg.trainer.device = device
         model = cls(cfg)
-        model.load_extra_state(state["extra"])
-        model.trainer_ = model._make_trainer()
-        model.trainer_.load_state_dict(state["trainer"])
+        try:
+            model.load_extra_state(state["extra"])
+            model.trainer_ = model._make_trainer()
+            model.trainer_.load_state_dict(state["trainer"])
+        except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CheckpointError(f"{path}: the saved weights and fitted state do not fit its config ({first})") from None
         return model
+
+
+MODEL_KEYS = ("recipe", "config", "trainer", "extra")
+
+
+def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
+    """The contents of a model file written by :meth:`Recipe.save`, after checking its structure."""
+    state = load_checkpoint(path)
+    missing = [key for key in MODEL_KEYS if key not in state]
+    if missing:
+        hint = " (it is a training checkpoint: load the model.pt written next to it)" if "opt_g" in state else ""
+        raise CheckpointError(f"{path} is not a fingan model file: it has no {', '.join(missing)}{hint}")
+    if not isinstance(state["recipe"], str) or not all(isinstance(state[k], dict) for k in MODEL_KEYS[1:]):
+        raise CheckpointError(f"{path} is not a fingan model file: its recipe, config, trainer or extra entry "
+                              "has the wrong type")
+    return state
 
 
 def regime_labels(

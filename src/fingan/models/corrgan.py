@@ -14,7 +14,7 @@ from torch import nn
 from fingan.data.correlations import clip_to_correlation, nearest_correlation, rolling_correlations
 from fingan.data.returns import as_return_frame
 from fingan.engine.trainer import TrainerConfig
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.models.base import Recipe, regime_labels
 from fingan.nets.conv import ConvCritic, ConvGenerator, CorrelationGenerator
 
@@ -161,8 +161,7 @@ class CorrGAN(Recipe):
 
     def raw_sample(self, n: int, seed: int | None = 0, regime: int | str | None = None) -> torch.Tensor:
         """Generator outputs (n, N, N) before post-processing: symmetric, unit diagonal, maybe not PSD."""
-        if n < 1:
-            raise ConfigError(f"n must be >= 1, got {n}")
+        n = as_count(n, "n")
         trainer = self._require_fitted()
         labels = None
         if self.config.conditional:

@@ -14,7 +14,7 @@ from torch import nn
 
 from fingan.data.images import as_training_images
 from fingan.engine.trainer import TrainerConfig
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.models.base import Recipe
 from fingan.nets.conv import ConvCritic, ConvGenerator
 from fingan.nets.progressive import ProgressiveCritic, ProgressiveGenerator, progressive_levels
@@ -149,8 +149,7 @@ class ImageGAN(Recipe):
         Conditional, AC-GAN and InfoGAN models take ``labels`` (n,): classes, or InfoGAN
         codes; without them the values cycle 0, 1, 2, ...
         """
-        if n < 1:
-            raise ConfigError(f"n must be >= 1, got {n}")
+        n = as_count(n, "n")
         trainer = self._require_fitted()
         y = None
         if self.n_classes_:

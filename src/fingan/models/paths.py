@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from fingan.data.returns import prices_from_returns
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 
 
 def origin_positions(frame: pd.DataFrame, origins: Any = None) -> np.ndarray:
@@ -30,9 +30,7 @@ def origin_positions(frame: pd.DataFrame, origins: Any = None) -> np.ndarray:
 
 
 def check_forecast_sizes(n_paths: int, horizon: int) -> tuple[int, int]:
-    if int(n_paths) < 1 or int(horizon) < 1:
-        raise ConfigError(f"n_paths and horizon must be >= 1, got n_paths={n_paths}, horizon={horizon}")
-    return int(n_paths), int(horizon)
+    return as_count(n_paths, "n_paths"), as_count(horizon, "horizon")
 
 
 class PathModel:
@@ -65,9 +63,8 @@ class PathModel:
         (several assets). The same seed gives the same paths. No path is ever dropped.
         """
         self._check_fitted()
-        if int(n_paths) < 1 or int(length) < 1:
-            raise ConfigError(f"n_paths and length must be >= 1, got n_paths={n_paths}, length={length}")
-        paths = np.asarray(self._paths(int(n_paths), int(length), seed, **options), dtype=float)
+        n_paths, length = as_count(n_paths, "n_paths"), as_count(length, "length")
+        paths = np.asarray(self._paths(n_paths, length, seed, **options), dtype=float)
         index = pd.bdate_range(self._start_after(**options) + pd.offsets.BDay(1), periods=int(length), name="date")
         if len(self.columns_) == 1:
             return pd.DataFrame(paths[:, :, 0].T, index=index, columns=pd.RangeIndex(n_paths, name="path"))
@@ -106,8 +103,8 @@ class PathModel:
         ``(seed, k)``, so the same seed and chunk size give the same paths.
         """
         self._check_fitted()
-        if int(n_paths) < 1 or int(length) < 1 or int(chunk_size) < 1:
-            raise ConfigError(f"n_paths, length and chunk_size must be >= 1, got {n_paths}, {length}, {chunk_size}")
+        n_paths, length = as_count(n_paths, "n_paths"), as_count(length, "length")
+        chunk_size = as_count(chunk_size, "chunk_size")
         for k, start in enumerate(range(0, int(n_paths), int(chunk_size))):
             size = min(int(chunk_size), int(n_paths) - start)
             chunk_seed = None if seed is None else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from fingan.engine.trainer import TrainerConfig
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.models.base import Recipe
 from fingan.nets.mlp import MLP, GaussianGenerator
 
@@ -89,6 +89,8 @@ class ToyGAN(Recipe):
             raise ConfigError(f"generator must be 'mlp' or 'gaussian', not {cfg.generator!r}")
         if cfg.pack < 1:
             raise ConfigError(f"pack must be >= 1, got {cfg.pack}")
+        if cfg.minibatch_kernels < 0:
+            raise ConfigError(f"minibatch_kernels must be >= 0 (0: none), got {cfg.minibatch_kernels}")
         self.dim_: int | None = None
         self.mean_ = torch.zeros(0)
         self.scale_ = torch.ones(0)
@@ -130,8 +132,7 @@ class ToyGAN(Recipe):
 
     def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
         """Draw ``n`` points in data units, shape (n, d); the same seed gives the same points."""
-        if n < 1:
-            raise ConfigError(f"n must be >= 1, got {n}")
+        n = as_count(n, "n")
         z = self._require_fitted().sample(n, seed=seed)
         return (z * self.scale_ + self.mean_).numpy()
 

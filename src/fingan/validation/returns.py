@@ -21,6 +21,9 @@ from scipy import stats
 from fingan.errors import DataError
 
 
+MAX_LOG_RETURN = 1e6  # far beyond any return; fourth powers of larger values head for overflow
+
+
 def as_paths(x: Any) -> np.ndarray:
     """Returns as a float array (n_paths, T): a DataFrame's columns are paths, a 1-D input is one path."""
     if isinstance(x, pd.DataFrame):
@@ -33,6 +36,12 @@ def as_paths(x: Any) -> np.ndarray:
         raise DataError(f"returns must have shape (T,) or (n_paths, T) with T >= 3, got {np.shape(x)}")
     if not np.isfinite(arr).all():
         raise DataError("returns contain NaN or infinite values")
+    largest = float(np.abs(arr).max())
+    if largest > MAX_LOG_RETURN:
+        raise DataError(f"returns reach {largest:.3g}: log returns are never that large (prices, or percent, "
+                        "given as returns?)")
+    if largest == 0 or np.all(arr == arr[:, :1]):
+        raise DataError("every path is constant: there is no movement to measure")
     return arr
 
 
