@@ -248,3 +248,26 @@ def test_unsafe_or_empty_files_get_a_short_reason(capsys, tmp_path, monkeypatch)
     empty.write_bytes(b"")
     with pytest.raises(CheckpointError, match=r"cannot read checkpoint .*empty\.pt: \S"):
         load_model(empty)
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_weights(tmp_path):
+    out = tmp_path / "run"
+    options = dict(steps=1000, checkpoint_every=50, hidden=(16,), seed=0, device="cpu", objective="ns")
+    code = ("import sys; from fingan.data import load_toy; from fingan.models import ToyGAN\n"
+            f"ToyGAN(**{options!r}).fit(load_toy('ring8', seed=0), out_dir=sys.argv[1])\n")
+    run = subprocess.Popen([sys.executable, "-c", code, str(out)])
+    try:
+        deadline = time.monotonic() + 240
+        while not (out / "checkpoint.pt").exists():  # kill as soon as a checkpoint is on disk
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert load_checkpoint(out / "checkpoint.pt")["step"] < 1000  # it really was interrupted
+    resumed = ToyGAN(**options).fit(load_toy("ring8", seed=0), out_dir=out, resume=True)
+    straight = ToyGAN(**options).fit(load_toy("ring8", seed=0))
+    for name, value in straight.trainer_.generator.state_dict().items():
+        torch.testing.assert_close(resumed.trainer_.generator.state_dict()[name], value, rtol=0, atol=0)
