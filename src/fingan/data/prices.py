@@ -188,6 +188,7 @@ def raw_prices(
     cache_dir: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Prices as the source gives them, before validation (see :func:`load_prices`)."""
+    start, end = parse_date(start, "start"), parse_date(end, "end")
     if source is not None and source not in SOURCES:
         raise DataError(f"source must be one of {SOURCES}, not {source!r}")
     if isinstance(data, str) and data.startswith("yahoo:"):
