@@ -147,3 +147,36 @@ def test_a_forecast_whose_es_is_a_gain_has_no_fz0_but_is_still_backtested():
     result = risk.backtest(x, scenarios, 0.05)
     assert np.isnan(result["FZ0"]) and result["days ES >= 0"] == 1
     assert np.isfinite(result["pinball"]) and 0 <= result["Kupiec p"] <= 1
+
+
+def test_max_drawdown_by_hand():
+    # log prices 0, 0.1, -0.1, -0.05, -0.15: peak 0.1, trough -0.15
+    dd = risk.max_drawdown(np.array([[0.1, -0.2, 0.05, -0.1], [0.01, 0.01, 0.01, 0.01]]))
+    np.testing.assert_allclose(dd, [1 - math.exp(-0.25), 0.0])
+
+
+def test_risk_panel_puts_scenarios_beside_the_history(sp500):
+    history = sp500.iloc[:, 0].to_numpy()
+    own = history[: 252 * 7].reshape(7, 252)  # seven real years as paths
+    same = risk.risk_panel(own, history).set_index("measure")
+    assert {"VaR 1-day 1%", "ES 10-day 5%", "VaR 252-day 5%", "max drawdown 50% point",
+            "annual volatility 95% point"} <= set(same.index)
+    # the history's own years: one-day VaR and ES within a fifth of the whole history's
+    for row in ("VaR 1-day 1%", "ES 1-day 5%"):
+        assert abs(same.loc[row, "synthetic"] / same.loc[row, "real"] - 1) < 0.2
+    doubled = risk.risk_panel(2 * own, history).set_index("measure")
+    np.testing.assert_allclose(doubled.loc["VaR 1-day 5%", "synthetic"], 2 * same.loc["VaR 1-day 5%", "synthetic"])
+    assert doubled.loc["annual volatility 50% point", "synthetic"] > 1.8 * same.loc["annual volatility 50% point", "real"]
+    short = risk.risk_panel(own[:, :20], history)
+    assert not short["measure"].str.contains("252-day|annual").any()  # needs longer paths
+
+
+def test_the_scorecard_carries_the_risk_panel(sp500, tmp_path):
+    from fingan.validation.scorecard import scorecard
+
+    history = sp500.iloc[:, 0]
+    paths = np.random.default_rng(0).normal(0, history.std(), (50, 252))
+    card = scorecard(paths, history, plots=False)
+    assert "VaR 10-day 1%" in card.risk_markdown()
+    assert '"risk": [' in card.to_json()
+    assert "Risk panel" in card.to_html(tmp_path / "r.html").read_text()

@@ -510,6 +510,8 @@ def validate_command(args: argparse.Namespace) -> int:
                      synthetic_facts=synthetic_facts)
     print(card.to_markdown())
     print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance"))
+    if card.risk_markdown():
+        print("\n" + card.risk_markdown())
     if args.report is not None:
         card.to_html(args.report)
         print(f"wrote {args.report}")
@@ -796,7 +798,7 @@ def demo_command(args: argparse.Namespace) -> int:
     scenario_path = write_paths(scenarios, out / f"scenarios{fmt}")
     card = scorecard(scenarios, returns)
     report = card.to_html(out / "report.html")
-    _write_text(out / "scorecard.md", card.to_markdown() + "\n")
+    _write_text(out / "scorecard.md", card.to_markdown() + "\n\n" + card.risk_markdown() + "\n")
     rows = card.table.set_index("fact")
     shown = ["excess kurtosis", "acf |r| lag 1", "leverage lag 1", "W1 1-day returns", "discriminative score"]
     print(f"{args.paths} one-year scenarios vs real S&P 500 returns {returns.index[0].date()} to "

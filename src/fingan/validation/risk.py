@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from scipy.special import xlogy
 
 from fingan.errors import DataError
+
+LEVELS_DEFAULT = (0.01, 0.05)
 
 
 @dataclass(frozen=True)
@@ -202,3 +205,70 @@ def horizon_returns(returns: Any, paths: Any, horizon: int) -> tuple[np.ndarray,
     starts = np.arange(0, len(r) - horizon + 1, horizon)
     realised = np.array([r[s:s + horizon].sum() for s in starts])
     return starts, realised, p[starts, :, :horizon].sum(-1)
+
+
+# ---------------------------------------------------------------- risk panel of scenarios
+
+
+def max_drawdown(paths: Any) -> np.ndarray:
+    """Largest peak-to-trough fall of each path of log returns (n, T), as a loss fraction in [0, 1)."""
+    x = np.asarray(paths, dtype=float)
+    level = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x, axis=1)], axis=1)  # log price, from 0
+    fall = np.max(np.maximum.accumulate(level, axis=1) - level, axis=1)
+    return 1 - np.exp(-fall)
+
+
+def _windows(series: np.ndarray, length: int, step: int) -> np.ndarray:
+    """Rolling windows (n, length) of a 1-d series, every ``step`` days."""
+    starts = np.arange(0, len(series) - length + 1, step)
+    return np.stack([series[s:s + length] for s in starts]) if len(starts) else np.empty((0, length))
+
+
+def risk_panel(
+    synthetic: Any, reference: Any, horizons: tuple[int, ...] = (1, 10, 252), levels: tuple[float, ...] = LEVELS_DEFAULT,
+    year: int = 252, step: int = 5,
+) -> pd.DataFrame:
+    """What a stress test reads off scenarios, next to the same measures of real history.
+
+    ``synthetic`` are paths of log returns (n_paths, T) and ``reference`` one real series.
+    Rows: VaR and ES of h-day returns for each horizon up to T (all h-day sums within the
+    paths against all rolling h-day sums of the history); the 5%, 50% and 95% points of
+    the maximum drawdown over T days (every path against rolling T-day windows of the
+    history, every ``step`` days); and of the annual return and annual volatility (each
+    path's non-overlapping ``year``-day blocks against rolling year windows). Rows that
+    need longer paths or history than given are left out.
+    """
+    from fingan.validation.returns import as_paths
+
+    syn, ref = as_paths(synthetic), as_paths(reference).ravel()
+    length = syn.shape[1]
+    rows: list[dict[str, Any]] = []
+
+    def add(measure: str, real: np.ndarray, synth: np.ndarray, what: str) -> None:
+        rows.append({"measure": measure, "real": float(real), "synthetic": float(synth), "what": what})
+
+    for h in horizons:
+        if h > length or h > len(ref):
+            continue
+        syn_h = np.cumsum(syn, axis=1)
+        syn_h = (syn_h[:, h - 1:] - np.concatenate([np.zeros((len(syn), 1)), syn_h[:, :-h]], axis=1)).ravel()
+        real_h = np.convolve(ref, np.ones(h), mode="valid")
+        for level in levels:
+            (rv, re_), (sv, se) = var_es(real_h, level), var_es(syn_h, level)
+            add(f"VaR {h}-day {level:.0%}", rv, sv, f"{level:.0%} quantile of {h}-day log returns")
+            add(f"ES {h}-day {level:.0%}", re_, se, f"mean {h}-day log return below that VaR")
+    real_windows = _windows(ref, length, step)
+    if len(real_windows) >= 2:
+        real_dd, syn_dd = max_drawdown(real_windows), max_drawdown(syn)
+        for q in (0.05, 0.5, 0.95):
+            add(f"max drawdown {q:.0%} point", np.quantile(real_dd, q), np.quantile(syn_dd, q),
+                f"largest fall within {length} days")
+    if length >= year and len(ref) >= 2 * year:
+        syn_years = syn[:, : (length // year) * year].reshape(-1, year)
+        real_years = _windows(ref, year, step)
+        for name, f in (("annual return", lambda b: b.sum(axis=1)),
+                        ("annual volatility", lambda b: b.std(axis=1, ddof=1) * np.sqrt(year))):
+            for q in (0.05, 0.5, 0.95):
+                add(f"{name} {q:.0%} point", np.quantile(f(real_years), q), np.quantile(f(syn_years), q),
+                    f"over {year}-day blocks")
+    return pd.DataFrame(rows, columns=["measure", "real", "synthetic", "what"])

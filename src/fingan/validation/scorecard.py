@@ -64,11 +64,16 @@ class Scorecard:
         None where a row has no threshold), and ``meaning``.
     kind : {"returns", "correlations"}
     images : dict of PNG bytes for the report
+    risk : DataFrame or None
+        Returns against one real series: the risk panel of
+        :func:`fingan.validation.risk.risk_panel` (VaR and ES at several horizons,
+        drawdowns, annual return and volatility), real beside synthetic.
     """
 
     table: pd.DataFrame
     kind: str
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
+    risk: pd.DataFrame | None = None
 
     @property
     def passed(self) -> bool:
@@ -78,7 +83,17 @@ class Scorecard:
 
     def to_json(self) -> str:
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")
-        return json.dumps({"kind": self.kind, "passed": self.passed, "rows": rows}, indent=2)
+        risk = None if self.risk is None else self.risk.to_dict(orient="records")
+        return json.dumps({"kind": self.kind, "passed": self.passed, "rows": rows, "risk": risk}, indent=2)
+
+    def risk_markdown(self) -> str:
+        """The risk panel as a Markdown table ("" when there is none)."""
+        from fingan.validation.tables import markdown_table
+
+        if self.risk is None or self.risk.empty:
+            return ""
+        rows = [[r.measure, f"{r.real:.4f}", f"{r.synthetic:.4f}", r.what] for r in self.risk.itertuples()]
+        return markdown_table(["risk measure", "real", "synthetic", "what"], rows)
 
     def to_markdown(self) -> str:
         from fingan.validation.tables import markdown_table
@@ -102,6 +117,12 @@ class Scorecard:
             for name, png in self.images.items()
         )
         verdict = "every fact within tolerance" if self.passed else "some facts outside tolerance"
+        risk = "" if self.risk is None or self.risk.empty else (
+            "<h2>Risk panel</h2><p>What a stress test reads off the scenarios, beside the same measures of the "
+            "real history: VaR and ES as log returns (all h-day sums within the paths against all rolling h-day "
+            "sums of the history), and the spread of maximum drawdowns, annual returns and annual volatilities "
+            "(paths against rolling windows of the same length).</p>"
+            + self.risk.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4f}"))
         doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>fingan validation report</title>
 <style>body{{font-family:sans-serif;max-width:1300px;margin:2em auto}}table{{border-collapse:collapse}}
@@ -110,6 +131,7 @@ img{{max-width:100%}}</style></head><body>
 <h1>fingan validation report: {html.escape(self.kind)}</h1>
 <p>Result: <b>{verdict}</b>. A fact passes when |synthetic - reference| is within its tolerance.</p>
 {shown.to_html(index=False, escape=True)}
+{risk}
 <h2>Plots</h2>
 {images}
 </body></html>
@@ -175,6 +197,7 @@ def scorecard(
     """
     if kind == "auto":
         kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
+    risk = None
     if kind == "returns":
         from fingan.validation import returns as R
 
@@ -203,6 +226,11 @@ def scorecard(
             from fingan.validation.plots import return_plots
 
             images = return_plots(syn, ref)
+        history = R.as_paths(reference)
+        if len(history) == 1:  # one real series: rolling windows of it for the risk panel
+            from fingan.validation.risk import risk_panel
+
+            risk = risk_panel(syn, history[0])
     elif kind == "correlations":
         from fingan.validation import correlations as C
 
@@ -221,7 +249,9 @@ def scorecard(
             images = correlation_plots(syn, ref, window)
     else:
         raise DataError(f"kind must be 'auto', 'returns' or 'correlations', not {kind!r}")
+    if kind != "returns":
+        risk = None
     table = pd.DataFrame(rows, columns=["fact", "reference", "synthetic", "score", "tolerance", "passed"])
     table["passed"] = table["passed"].astype(object).where(table["passed"].notna(), None)
     table["meaning"] = table["fact"].map(explain)
-    return Scorecard(table, kind, images)
+    return Scorecard(table, kind, images, risk)
