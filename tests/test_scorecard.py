@@ -62,7 +62,7 @@ def test_correlation_scorecard_flags_onion_matrices():
     assert table.loc["share valid", "passed"]
     assert not table.loc["Perron-Frobenius share", "passed"] and not table.loc["market eigenvalue share", "passed"]
     assert set(card.images) == {"heatmaps", "spectrum", "coefficients", "mst"}
-    same = scorecard(real[:50], real[50:], window=252, plots=False).table.set_index("fact")
+    same = scorecard(real[::2], real[1::2], window=252, plots=False).table.set_index("fact")  # same years
     assert same.loc["Perron-Frobenius share", "passed"] and same.loc["market eigenvalue share", "passed"]
 
 
@@ -97,3 +97,26 @@ def test_validate_command_errors_are_one_line(tmp_path):
     result = run_cli("validate", str(tmp_path / "missing.csv"))
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+
+
+def test_sampling_bands_separate_models_by_how_real_they_are():
+    from fingan.baselines import GARCH, StationaryBootstrap
+
+    real = log_returns(load_prices("sp500")).iloc[:, 0]
+
+    def card(paths):
+        table = scorecard(paths, real, plots=False).table.set_index("fact")
+        return table, int(table["passed"].dropna().astype(bool).sum())
+
+    gaussian, n_gaussian = card(np.random.default_rng(0).normal(0, real.std(), (300, 252)))
+    garch, n_garch = card(GARCH("t", gjr=True).fit(real).sample(300, 252, seed=0).to_numpy().T)
+    boot, n_boot = card(StationaryBootstrap().fit(real).sample(300, 252, seed=0).to_numpy().T)
+    assert n_gaussian < n_garch < n_boot and n_boot >= 17  # the bootstrap of the reference passes nearly all
+    for fact in ("excess kurtosis", "share beyond 3 sd", "acf |r| lag 1", "acf r^2 lag 1", "acf |r| decay beta"):
+        assert not gaussian.loc[fact, "passed"]  # no heavy tails, no clustering
+    for fact in ("acf |r| lag 100", "acf |r| decay beta", "excess kurtosis EWMA-standardised"):
+        assert garch.loc[fact, "passed"]  # GJR-GARCH clusters, slowly decaying
+    row = garch.loc["acf |r| lag 1"]
+    assert row["low"] < row["reference"] < row["high"] and np.isnan(row["tolerance"])
+    flat = scorecard(np.random.default_rng(0).normal(0, real.std(), (300, 252)), real, plots=False, tolerance="flat")
+    assert flat.table["low"].isna().all() and flat.table["tolerance"].notna().sum() == 21  # 20 facts + discriminative

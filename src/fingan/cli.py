@@ -806,9 +806,11 @@ def demo_command(args: argparse.Namespace) -> int:
     for fact in shown:
         if fact in rows.index:
             r = rows.loc[fact]
-            print(f"  {fact:22s} real {r.reference:8.4f}   synthetic {r.synthetic:8.4f}")
+            real = "       -" if r.reference != r.reference else f"{r.reference:8.4f}"  # distances have no real value
+            print(f"  {fact:22s} real {real}   synthetic {r.synthetic:8.4f}")
     passed = int(card.table["passed"].dropna().astype(bool).sum())
-    print(f"  {passed} of {int(card.table['passed'].notna().sum())} facts within tolerance (see the report)")
+    print(f"  {passed} of {int(card.table['passed'].notna().sum())} facts within the real data's sampling band "
+          "(see the report)")
     print(f"wrote {report}, {scenario_path}, {out / 'scorecard.md'}, {model_path}")
     return 0
 

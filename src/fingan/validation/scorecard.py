@@ -99,16 +99,19 @@ class Scorecard:
         from fingan.validation.tables import markdown_table
 
         rows = [
-            [r.fact, _fmt(r.reference), _fmt(r.synthetic), _fmt(r.score), _fmt(r.tolerance),
+            [r.fact, _fmt(r.reference), _band(r.low, r.high), _fmt(r.synthetic), _fmt(r.score), _fmt(r.tolerance),
              "" if r.passed is None or pd.isna(r.passed) else ("pass" if r.passed else "FAIL")]
             for r in self.table.itertuples()
         ]
-        return markdown_table(["fact", "reference", "synthetic", "score", "tolerance", "result"], rows)
+        return markdown_table(["fact", "reference", "reference band", "synthetic", "score", "flat tolerance",
+                               "result"], rows)
 
     def to_html(self, path: str | os.PathLike) -> Path:
         """A self-contained HTML report (table and embedded PNG plots), written atomically."""
         shown = self.table.copy()
-        for col in ("reference", "synthetic", "score", "tolerance"):
+        shown.insert(2, "reference band", [_band(lo, hi) for lo, hi in zip(shown["low"], shown["high"])])
+        shown = shown.drop(columns=["low", "high"]).rename(columns={"tolerance": "flat tolerance"})
+        for col in ("reference", "synthetic", "score", "flat tolerance"):
             shown[col] = shown[col].map(_fmt)
         shown["passed"] = shown["passed"].map(lambda p: "" if p is None or pd.isna(p) else ("pass" if p else "FAIL"))
         images = "\n".join(
@@ -129,7 +132,11 @@ class Scorecard:
 td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}figure{{display:inline-block;margin:8px}}
 img{{max-width:100%}}</style></head><body>
 <h1>fingan validation report: {html.escape(self.kind)}</h1>
-<p>Result: <b>{verdict}</b>. A fact passes when |synthetic - reference| is within its tolerance.</p>
+<p>Result: <b>{verdict}</b>. A fact passes when the synthetic value lies in the reference band: the range
+(5% to 95%) the real value itself takes over bootstrap resamples of the real history's blocks of the synthetic
+path length (or of its matrices), that is, how differently the real value could have come out with data of
+this length. Where the history is too short for a band, a flat tolerance (25% of the reference or 0.02) is
+used instead. Scores are distances (0: identical) without a threshold, except the discriminative score.</p>
 {shown.to_html(index=False, escape=True)}
 {risk}
 <h2>Plots</h2>
@@ -137,6 +144,10 @@ img{{max-width:100%}}</style></head><body>
 </body></html>
 """
         return atomic_write(path, lambda tmp: Path(tmp).write_text(doc, encoding="utf-8"))
+
+
+def _band(low: Any, high: Any) -> str:
+    return "" if _fmt(low) == "" else f"{_fmt(low)} to {_fmt(high)}"
 
 
 def _fmt(value: Any) -> str:
@@ -147,17 +158,57 @@ def _fmt(value: Any) -> str:
 
 # Facts whose tolerance is absolute and fixed, whatever the reference value.
 FIXED_TOLERANCES = {"share valid": 0.01}
+# Fewest reference blocks (or matrices) from which a sampling band is drawn; with fewer the
+# flat tolerance max(rel * |reference|, abs) applies.
+MIN_UNITS = 8
+BAND = (0.05, 0.95)
 
 
-def _rows_from_facts(ref: dict[str, float], syn: dict[str, float], rel: float, floor: float) -> list[dict]:
+def sampling_bands(
+    facts_of: Any, units: np.ndarray, n_boot: int = 400, seed: int = 0, block: int = 1
+) -> dict[str, tuple[float, float]] | None:
+    """The 5%-95% range of every fact over bootstrap resamples of the reference's units.
+
+    ``units`` are the reference's non-overlapping path-length blocks (or its matrices);
+    each resample draws as many of them with replacement and computes the facts the way
+    the synthetic set's are computed (``facts_of``), so the band is how much the
+    reference's own value could have come out differently with data of this length.
+    Units that overlap in time (rolling matrices) are drawn in runs of ``block``
+    consecutive ones (a moving-block bootstrap), which keeps their dependence. ``None``
+    with fewer than :data:`MIN_UNITS` units.
+    """
+    n = len(units)
+    if n < MIN_UNITS:
+        return None
+    rng = np.random.default_rng(seed)
+    block = max(1, min(int(block), n))
+
+    def resample() -> np.ndarray:
+        starts = rng.integers(0, n - block + 1, -(-n // block))
+        return units[(starts[:, None] + np.arange(block)).ravel()[:n]]
+
+    with np.errstate(all="ignore"):  # a resample may repeat one block: some facts become undefined
+        draws = pd.DataFrame([facts_of(resample()) for _ in range(n_boot)])
+    return {k: (float(draws[k].quantile(BAND[0])), float(draws[k].quantile(BAND[1]))) for k in draws}
+
+
+def _rows_from_facts(
+    ref: dict[str, float], syn: dict[str, float], rel: float, floor: float,
+    bands: dict[str, tuple[float, float]] | None = None,
+) -> list[dict]:
     rows = []
     for fact in ref:
         if fact not in syn:
             continue
         score = abs(syn[fact] - ref[fact])
-        tol = FIXED_TOLERANCES.get(fact, max(rel * abs(ref[fact]), floor))
-        rows.append({"fact": fact, "reference": ref[fact], "synthetic": syn[fact], "score": score,
-                     "tolerance": tol, "passed": bool(score <= tol)})
+        row = {"fact": fact, "reference": ref[fact], "synthetic": syn[fact], "score": score}
+        band = None if bands is None or fact in FIXED_TOLERANCES else bands.get(fact)
+        if band is not None and np.all(np.isfinite(band)):
+            row.update(low=band[0], high=band[1], passed=bool(band[0] <= syn[fact] <= band[1]))
+        else:
+            tol = FIXED_TOLERANCES.get(fact, max(rel * abs(ref[fact]), floor))
+            row.update(tolerance=tol, passed=bool(score <= tol))
+        rows.append(row)
     return rows
 
 
@@ -171,6 +222,7 @@ def scorecard(
     plots: bool = True,
     seed: int = 0,
     synthetic_facts: dict[str, float] | None = None,
+    tolerance: str = "band",
 ) -> Scorecard:
     """Compare a synthetic set with a reference, fact by fact.
 
@@ -186,15 +238,24 @@ def scorecard(
     window : int, optional
         Correlations only: the window length the matrices were estimated on (for the
         Marchenko-Pastur facts).
+    tolerance : {"band", "flat"}
+        ``"band"`` (default): a fact passes when the synthetic value lies in the
+        reference's own sampling band (:func:`sampling_bands`: the 5%-95% range of the
+        fact over bootstrap resamples of the reference's path-length blocks, or of its
+        matrices), the columns ``low`` and ``high``. With fewer than :data:`MIN_UNITS`
+        blocks, and with ``"flat"``, the rule below applies.
     rel_tolerance, abs_tolerance
-        A fact passes when |synthetic - reference| <= max(rel_tolerance * |reference|,
-        abs_tolerance); the share of valid matrices must be within 0.01. The Quant GAN distance scores have no threshold except the
-        discriminative score (passes below 0.1).
+        The flat rule: |synthetic - reference| <= max(rel_tolerance * |reference|,
+        abs_tolerance). The share of valid matrices must always be within 0.01. The
+        distance scores have no threshold except the discriminative score (passes below
+        0.1).
     synthetic_facts : dict, optional
         Returns only: the synthetic stylized facts computed elsewhere, e.g. over many more
         paths than ``synthetic`` holds (:class:`~fingan.validation.returns.FactAccumulator`
         over a streamed file); the distance scores and plots still use ``synthetic``.
     """
+    if tolerance not in ("band", "flat"):
+        raise DataError(f"tolerance must be 'band' or 'flat', not {tolerance!r}")
     if kind == "auto":
         kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
     risk = None
@@ -205,19 +266,20 @@ def scorecard(
         if ref.shape[1] >= 2 * syn.shape[1]:  # compare like with like: cut history into path-length blocks
             ref = R.as_paths(R.blocks(ref, syn.shape[1]))
         facts = R.stylized_facts(syn) if synthetic_facts is None else synthetic_facts
-        rows = _rows_from_facts(R.stylized_facts(ref), facts, rel_tolerance, abs_tolerance)
+        bands = sampling_bands(R.stylized_facts, ref, seed=seed) if tolerance == "band" else None
+        rows = _rows_from_facts(R.stylized_facts(ref), facts, rel_tolerance, abs_tolerance, bands)
         for h, w in R.wasserstein_scores(syn, ref).items():
-            rows.append({"fact": f"W1 {h}-day returns", "reference": 0.0, "synthetic": w, "score": w})
+            rows.append({"fact": f"W1 {h}-day returns", "reference": np.nan, "synthetic": w, "score": w})
         dy = R.dy_metric(syn, ref)
-        rows.append({"fact": "DY metric 1-day", "reference": 0.0, "synthetic": dy, "score": dy})
+        rows.append({"fact": "DY metric 1-day", "reference": np.nan, "synthetic": dy, "score": dy})
         for t, name in (("identity", "r"), ("abs", "|r|"), ("square", "r^2")):
             s = R.acf_score(syn, ref, transform=t)
-            rows.append({"fact": f"ACF score {name}", "reference": 0.0, "synthetic": s, "score": s})
+            rows.append({"fact": f"ACF score {name}", "reference": np.nan, "synthetic": s, "score": s})
         s = R.leverage_score(syn, ref)
-        rows.append({"fact": "leverage score", "reference": 0.0, "synthetic": s, "score": s})
+        rows.append({"fact": "leverage score", "reference": np.nan, "synthetic": s, "score": s})
         try:
             d = R.discriminative_score(syn, ref, seed=seed)
-            rows.append({"fact": "discriminative score", "reference": 0.0, "synthetic": d, "score": d,
+            rows.append({"fact": "discriminative score", "reference": np.nan, "synthetic": d, "score": d,
                          "tolerance": 0.1, "passed": bool(d <= 0.1)})
         except DataError:
             pass  # too few windows for a classifier: the row is left out
@@ -238,10 +300,13 @@ def scorecard(
         if syn.shape[1] != ref.shape[1]:
             raise DataError(f"synthetic matrices are {syn.shape[1]}x{syn.shape[1]}, the reference "
                             f"{ref.shape[1]}x{ref.shape[1]}")
+        # rolling matrices share most of their days: resample runs of about sqrt(n) consecutive ones
+        bands = (sampling_bands(lambda m: C.correlation_facts(m, window), ref, n_boot=200, seed=seed,
+                                block=round(len(ref) ** 0.5)) if tolerance == "band" else None)
         rows = _rows_from_facts(C.correlation_facts(ref, window), C.correlation_facts(syn, window),
-                                rel_tolerance, abs_tolerance)
+                                rel_tolerance, abs_tolerance, bands)
         for name, d in C.correlation_distances(syn, ref).items():
-            rows.append({"fact": f"W1 {name}", "reference": 0.0, "synthetic": d, "score": d})
+            rows.append({"fact": f"W1 {name}", "reference": np.nan, "synthetic": d, "score": d})
         images = {}
         if plots:
             from fingan.validation.plots import correlation_plots
@@ -251,7 +316,8 @@ def scorecard(
         raise DataError(f"kind must be 'auto', 'returns' or 'correlations', not {kind!r}")
     if kind != "returns":
         risk = None
-    table = pd.DataFrame(rows, columns=["fact", "reference", "synthetic", "score", "tolerance", "passed"])
+    table = pd.DataFrame(rows, columns=["fact", "reference", "low", "high", "synthetic", "score", "tolerance",
+                                        "passed"])
     table["passed"] = table["passed"].astype(object).where(table["passed"].notna(), None)
     table["meaning"] = table["fact"].map(explain)
     return Scorecard(table, kind, images, risk)
