@@ -120,3 +120,19 @@ def test_sampling_bands_separate_models_by_how_real_they_are():
     assert row["low"] < row["reference"] < row["high"] and np.isnan(row["tolerance"])
     flat = scorecard(np.random.default_rng(0).normal(0, real.std(), (300, 252)), real, plots=False, tolerance="flat")
     assert flat.table["low"].isna().all() and flat.table["tolerance"].notna().sum() == 21  # 20 facts + discriminative
+
+
+def test_baseline_columns_and_provenance(tmp_path):
+    real = log_returns(load_prices("sp500")).iloc[:, 0]
+    paths = np.random.default_rng(1).normal(0, real.std(), (60, 252))
+    card = scorecard(paths, real, plots=False, baselines=True, provenance={"input": "paths.npy"})
+    table = card.table.set_index("fact")
+    assert {"GJR-GARCH(1,1) t", "GJR-GARCH(1,1) t passed", "stationary bootstrap passed"} <= set(table.columns)
+    counts = card.pass_counts()
+    assert set(counts) == {"synthetic", "GJR-GARCH(1,1) t", "stationary bootstrap"}
+    assert int(counts["stationary bootstrap"].split()[0]) > int(counts["synthetic"].split()[0])
+    assert card.provenance["synthetic"] == "60 paths x 252 days" and card.provenance["input"] == "paths.npy"
+    assert card.provenance["reference"].startswith("1999-01-05 to 2018-12-31")
+    assert '"provenance": {' in card.to_json() and "GJR-GARCH(1,1) t" in card.to_markdown()
+    html = card.to_html(tmp_path / "r.html").read_text()
+    assert "paths.npy" in html and "stationary bootstrap" in html

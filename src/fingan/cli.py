@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--end")
     val.add_argument("--window", type=_positive_int, default=252,
                      help="window length of the correlation matrices (reference matrices use it too)")
+    val.add_argument("--model", type=Path, help="the model that made the synthetic data (for the report's header)")
+    val.add_argument("--no-baselines", dest="baselines", action="store_false",
+                     help="skip the GJR-GARCH-t and bootstrap columns (returns)")
     val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
     val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
     val.add_argument("--max-paths", type=_positive_int,
@@ -480,6 +483,16 @@ def _stream_facts(path: Path, meta, max_paths: int | None):
     return np.concatenate(head), accumulator.result()
 
 
+def _model_provenance(path: Path) -> str:
+    """One line on a saved model: its recipe, training steps and last date of data it saw."""
+    from fingan.models.base import read_model_file
+
+    state = read_model_file(path / "model.pt" if path.is_dir() else path)
+    last = state["extra"].get("last_date")
+    step = state["trainer"].get("step")
+    return f"{path} ({state['recipe']}, {step} steps" + (f", data up to {str(last)[:10]})" if last else ")")
+
+
 def validate_command(args: argparse.Namespace) -> int:
     """``fingan validate``: print the scorecard, write the report."""
     import numpy as np
@@ -506,10 +519,16 @@ def validate_command(args: argparse.Namespace) -> int:
                                              n_assets=np.shape(synthetic)[1], order=True)
         else:
             reference = returns
+    provenance = {"input": str(args.synthetic), "reference source": str(args.reference)}
+    if args.model is not None:
+        provenance["model"] = _model_provenance(args.model)
     card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None,
+                     provenance=provenance, baselines=args.baselines and not matrices,
                      synthetic_facts=synthetic_facts)
+    print(card.provenance_markdown() + "\n")
     print(card.to_markdown())
-    print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance"))
+    print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance")
+          + "; facts passed: " + ", ".join(f"{k} {v}" for k, v in card.pass_counts().items()))
     if card.risk_markdown():
         print("\n" + card.risk_markdown())
     if args.report is not None:
@@ -796,7 +815,9 @@ def demo_command(args: argparse.Namespace) -> int:
     scenarios = model.sample(args.paths, DEMO_SCENARIOS["length"], seed=0)
     fmt = ".parquet" if importlib.util.find_spec("pyarrow") else ".csv"
     scenario_path = write_paths(scenarios, out / f"scenarios{fmt}")
-    card = scorecard(scenarios, returns)
+    card = scorecard(scenarios, returns, baselines=True, provenance={
+        "input": str(out / "scenarios.*"), "model": _model_provenance(out / "model.pt"),
+        "split": f"trained to {DEMO_SPLIT['train_end']}, checkpoint chosen to {DEMO_SPLIT['valid_end']}"})
     report = card.to_html(out / "report.html")
     _write_text(out / "scorecard.md", card.to_markdown() + "\n\n" + card.risk_markdown() + "\n")
     rows = card.table.set_index("fact")
@@ -808,9 +829,9 @@ def demo_command(args: argparse.Namespace) -> int:
             r = rows.loc[fact]
             real = "       -" if r.reference != r.reference else f"{r.reference:8.4f}"  # distances have no real value
             print(f"  {fact:22s} real {real}   synthetic {r.synthetic:8.4f}")
-    passed = int(card.table["passed"].dropna().astype(bool).sum())
-    print(f"  {passed} of {int(card.table['passed'].notna().sum())} facts within the real data's sampling band "
-          "(see the report)")
+    counts = card.pass_counts()
+    print(f"  {counts.pop('synthetic')} facts within the real data's sampling band (see the report); "
+          + ", ".join(f"{k} {v}" for k, v in counts.items()))
     print(f"wrote {report}, {scenario_path}, {out / 'scorecard.md'}, {model_path}")
     return 0
 

@@ -64,6 +64,10 @@ class Scorecard:
         None where a row has no threshold), and ``meaning``.
     kind : {"returns", "correlations"}
     images : dict of PNG bytes for the report
+    provenance : dict of str
+        Where the comparison comes from: what was compared (paths x days), the
+        reference's period, fingan's version and the time, plus what the caller knows
+        (input file, model, seed).
     risk : DataFrame or None
         Returns against one real series: the risk panel of
         :func:`fingan.validation.risk.risk_panel` (VaR and ES at several horizons,
@@ -74,6 +78,7 @@ class Scorecard:
     kind: str
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
     risk: pd.DataFrame | None = None
+    provenance: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -84,7 +89,12 @@ class Scorecard:
     def to_json(self) -> str:
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")
         risk = None if self.risk is None else self.risk.to_dict(orient="records")
-        return json.dumps({"kind": self.kind, "passed": self.passed, "rows": rows, "risk": risk}, indent=2)
+        return json.dumps({"kind": self.kind, "passed": self.passed, "provenance": self.provenance, "rows": rows,
+                           "risk": risk}, indent=2)
+
+    def provenance_markdown(self) -> str:
+        """The provenance as Markdown lines, one ``- key: value`` each."""
+        return "\n".join(f"- {k}: {v}" for k, v in self.provenance.items())
 
     def risk_markdown(self) -> str:
         """The risk panel as a Markdown table ("" when there is none)."""
@@ -98,13 +108,24 @@ class Scorecard:
     def to_markdown(self) -> str:
         from fingan.validation.tables import markdown_table
 
+        names = [n for n in BASELINES if n in self.table]
         rows = [
-            [r.fact, _fmt(r.reference), _band(r.low, r.high), _fmt(r.synthetic), _fmt(r.score), _fmt(r.tolerance),
-             "" if r.passed is None or pd.isna(r.passed) else ("pass" if r.passed else "FAIL")]
-            for r in self.table.itertuples()
+            [r["fact"], _fmt(r["reference"]), _band(r["low"], r["high"]), _fmt(r["synthetic"]), _fmt(r["score"]),
+             _fmt(r["tolerance"]), _mark(r["passed"]),
+             *(f"{_fmt(r[n])} {_mark(r[n + ' passed'])}".strip() for n in names)]
+            for _, r in self.table.iterrows()
         ]
         return markdown_table(["fact", "reference", "reference band", "synthetic", "score", "flat tolerance",
-                               "result"], rows)
+                               "result", *names], rows)
+
+    def pass_counts(self) -> dict[str, str]:
+        """Facts passed by the synthetic set and by each baseline column, as "k of n"."""
+        out = {}
+        for name, column in (("synthetic", "passed"), *((n, f"{n} passed") for n in BASELINES)):
+            if column in self.table:
+                checked = self.table[column].dropna()
+                out[name] = f"{int(checked.astype(bool).sum())} of {len(checked)}"
+        return out
 
     def to_html(self, path: str | os.PathLike) -> Path:
         """A self-contained HTML report (table and embedded PNG plots), written atomically."""
@@ -113,13 +134,17 @@ class Scorecard:
         shown = shown.drop(columns=["low", "high"]).rename(columns={"tolerance": "flat tolerance"})
         for col in ("reference", "synthetic", "score", "flat tolerance"):
             shown[col] = shown[col].map(_fmt)
-        shown["passed"] = shown["passed"].map(lambda p: "" if p is None or pd.isna(p) else ("pass" if p else "FAIL"))
+        for column in [c for c in shown if c == "passed" or c.endswith(" passed")]:
+            shown[column] = shown[column].map(_mark)
+        for column in [n for n in BASELINES if n in shown]:
+            shown[column] = shown[column].map(_fmt)
         images = "\n".join(
             f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
             f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(name)}</figcaption></figure>'
             for name, png in self.images.items()
         )
         verdict = "every fact within tolerance" if self.passed else "some facts outside tolerance"
+        verdict += "; facts passed: " + ", ".join(f"{k} {v}" for k, v in self.pass_counts().items())
         risk = "" if self.risk is None or self.risk.empty else (
             "<h2>Risk panel</h2><p>What a stress test reads off the scenarios, beside the same measures of the "
             "real history: VaR and ES as log returns (all h-day sums within the paths against all rolling h-day "
@@ -132,6 +157,8 @@ class Scorecard:
 td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}figure{{display:inline-block;margin:8px}}
 img{{max-width:100%}}</style></head><body>
 <h1>fingan validation report: {html.escape(self.kind)}</h1>
+<table>{"".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+               for k, v in self.provenance.items())}</table>
 <p>Result: <b>{verdict}</b>. A fact passes when the synthetic value lies in the reference band: the range
 (5% to 95%) the real value itself takes over bootstrap resamples of the real history's blocks of the synthetic
 path length (or of its matrices), that is, how differently the real value could have come out with data of
@@ -144,6 +171,43 @@ used instead. Scores are distances (0: identical) without a threshold, except th
 </body></html>
 """
         return atomic_write(path, lambda tmp: Path(tmp).write_text(doc, encoding="utf-8"))
+
+
+BASELINES = ("GJR-GARCH(1,1) t", "stationary bootstrap")
+
+
+def _baseline_paths(history: np.ndarray, n_paths: int, length: int, seed: int) -> dict[str, np.ndarray]:
+    """Paths of what a quant would use instead, fitted on the reference history itself (a second or two)."""
+    from fingan.baselines import GARCH, StationaryBootstrap
+
+    series = pd.Series(history, index=pd.bdate_range("2000-01-03", periods=len(history)))
+    return {
+        BASELINES[0]: GARCH("t", gjr=True).fit(series).sample(n_paths, length, seed=seed).to_numpy().T,
+        BASELINES[1]: StationaryBootstrap().fit(series).sample(n_paths, length, seed=seed).to_numpy().T,
+    }
+
+
+def _period(data: Any) -> str:
+    index = getattr(data, "index", None)
+    if isinstance(index, pd.DatetimeIndex) and len(index):
+        return f"{index[0].date()} to {index[-1].date()} ({len(index)} days)"
+    return f"array of shape {np.shape(data)}"
+
+
+def _provenance(synthetic: Any, reference: Any, syn: np.ndarray, ref: np.ndarray, seed: int, kind: str) -> dict:
+    from datetime import datetime, timezone
+
+    from fingan import __version__
+
+    shape = f"{syn.shape[0]} paths x {syn.shape[1]} days" if kind == "returns" else \
+        f"{syn.shape[0]} matrices of size {syn.shape[1]}"
+    return {"synthetic": shape, "reference": _period(reference) if kind == "returns" else
+            f"{ref.shape[0]} matrices of size {ref.shape[1]}", "seed": str(seed),
+            "fingan": __version__, "written": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def _mark(passed: Any) -> str:
+    return "" if passed is None or pd.isna(passed) else ("pass" if passed else "FAIL")
 
 
 def _band(low: Any, high: Any) -> str:
@@ -167,7 +231,7 @@ BAND = (0.05, 0.95)
 def sampling_bands(
     facts_of: Any, units: np.ndarray, n_boot: int = 400, seed: int = 0, block: int = 1
 ) -> dict[str, tuple[float, float]] | None:
-    """The 5%-95% range of every fact over bootstrap resamples of the reference's units.
+    """The 5%-95% spread of every fact over bootstrap resamples of the reference's units, around its value.
 
     ``units`` are the reference's non-overlapping path-length blocks (or its matrices);
     each resample draws as many of them with replacement and computes the facts the way
@@ -189,7 +253,11 @@ def sampling_bands(
 
     with np.errstate(all="ignore"):  # a resample may repeat one block: some facts become undefined
         draws = pd.DataFrame([facts_of(resample()) for _ in range(n_boot)])
-    return {k: (float(draws[k].quantile(BAND[0])), float(draws[k].quantile(BAND[1]))) for k in draws}
+    centre = facts_of(units)
+    # the draws' spread around their median, placed around the real value: facts such as the mean |ACF|
+    # are biased upwards on resamples that repeat blocks, and the band must not inherit that shift
+    return {k: (centre[k] + float(draws[k].quantile(BAND[0]) - draws[k].median()),
+                centre[k] + float(draws[k].quantile(BAND[1]) - draws[k].median())) for k in draws if k in centre}
 
 
 def _rows_from_facts(
@@ -223,6 +291,8 @@ def scorecard(
     seed: int = 0,
     synthetic_facts: dict[str, float] | None = None,
     tolerance: str = "band",
+    provenance: dict[str, str] | None = None,
+    baselines: bool = False,
 ) -> Scorecard:
     """Compare a synthetic set with a reference, fact by fact.
 
@@ -249,6 +319,14 @@ def scorecard(
         abs_tolerance). The share of valid matrices must always be within 0.01. The
         distance scores have no threshold except the discriminative score (passes below
         0.1).
+    baselines : bool
+        Returns against one real series: also score GJR-GARCH(1,1)-t and the stationary
+        bootstrap fitted on that series (as many paths as the synthetic set, at most 300),
+        as extra columns with their own pass marks, so the synthetic set can be judged
+        against what one would use instead.
+    provenance : dict, optional
+        What the caller knows of the inputs (file, model, training period, ...), shown
+        in the report's header after what the scorecard finds itself.
     synthetic_facts : dict, optional
         Returns only: the synthetic stylized facts computed elsewhere, e.g. over many more
         paths than ``synthetic`` holds (:class:`~fingan.validation.returns.FactAccumulator`
@@ -293,6 +371,15 @@ def scorecard(
             from fingan.validation.risk import risk_panel
 
             risk = risk_panel(syn, history[0])
+        if baselines and len(history) == 1:
+            ref_facts = R.stylized_facts(ref)
+            for name, paths in _baseline_paths(history[0], min(len(syn), 300), syn.shape[1], seed).items():
+                by_fact = {r["fact"]: r for r in _rows_from_facts(ref_facts, R.stylized_facts(paths), rel_tolerance,
+                                                                   abs_tolerance, bands)}
+                for row in rows:
+                    if row["fact"] in by_fact:
+                        row[name] = by_fact[row["fact"]]["synthetic"]
+                        row[f"{name} passed"] = by_fact[row["fact"]]["passed"]
     elif kind == "correlations":
         from fingan.validation import correlations as C
 
@@ -316,8 +403,12 @@ def scorecard(
         raise DataError(f"kind must be 'auto', 'returns' or 'correlations', not {kind!r}")
     if kind != "returns":
         risk = None
+    extra = [c for c in (f"{n}{suffix}" for n in BASELINES for suffix in ("", " passed")) if any(c in r for r in rows)]
     table = pd.DataFrame(rows, columns=["fact", "reference", "low", "high", "synthetic", "score", "tolerance",
-                                        "passed"])
+                                        "passed", *extra])
+    for column in extra[1::2]:
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
     table["passed"] = table["passed"].astype(object).where(table["passed"].notna(), None)
     table["meaning"] = table["fact"].map(explain)
-    return Scorecard(table, kind, images, risk)
+    return Scorecard(table, kind, images, risk, {**_provenance(synthetic, reference, syn, ref, seed, kind),
+                                                 **(provenance or {})})
