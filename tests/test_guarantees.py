@@ -271,3 +271,11 @@ def test_kill_9_then_resume_gives_the_uninterrupted_weights(tmp_path):
     straight = ToyGAN(**options).fit(load_toy("ring8", seed=0))
     for name, value in straight.trainer_.generator.state_dict().items():
         torch.testing.assert_close(resumed.trainer_.generator.state_dict()[name], value, rtol=0, atol=0)
+
+
+def test_prices_given_as_returns_get_a_one_line_warning(capsys, tmp_path):
+    path = tmp_path / "prices.npy"
+    np.save(path, 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, (20, 300)), axis=1)))
+    main(["validate", str(path), "--reference", "sp500", "--no-baselines"])
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "looks like prices, not log returns" in warnings[0]

@@ -510,6 +510,12 @@ def validate_command(args: argparse.Namespace) -> int:
     if matrices and np.shape(synthetic)[1] != np.shape(synthetic)[2]:
         raise ConfigError(f"{args.synthetic} holds an array of shape {np.shape(synthetic)}: returns are "
                           "(n_paths, T), correlation matrices (n, N, N)")
+    if not matrices:
+        values = np.asarray(synthetic, dtype=float)
+        if values.size and np.all(values > 0) and np.median(values) > 0.5:
+            print(f"fingan: warning: {args.synthetic} looks like prices, not log returns (all positive, median "
+                  f"{np.median(values):.3g}); sample returns (fingan sample without --prices) to validate",
+                  file=sys.stderr)
     if str(args.reference).endswith(".npy"):
         reference = _read_synthetic(Path(args.reference), what="reference file")[0]
     else:

@@ -96,11 +96,14 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
     lag = min(max_lag, synthetic.shape[1] - 2, reference.shape[1] - 2)
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     lags = np.arange(1, lag + 1)
-    band = 1.96 / np.sqrt(reference.shape[1])
+    # the reference curve is a mean over its blocks: an i.i.d. series' mean ACF over as many blocks
+    # of this length stays within +-1.96 / sqrt(blocks x length) 95% of the time
+    band = 1.96 / np.sqrt(reference.shape[0] * reference.shape[1])
     for ax, f, name in ((axes[0], lambda a: a, "r"), (axes[1], np.abs, "|r|")):
         ax.plot(lags, acf(f(reference), lag).mean(0), label="reference")
         ax.plot(lags, acf(f(synthetic), lag).mean(0), label="synthetic")
-        ax.axhspan(-band, band, color="grey", alpha=0.2, label="95% band, i.i.d.")
+        ax.axhspan(-band, band, color="grey", alpha=0.2,
+                   label=f"i.i.d. 95% band ({reference.shape[0]} x {reference.shape[1]} days)")
         ax.set_title(f"ACF of {name}")
         ax.set_xlabel("lag (days)")
         ax.legend()
@@ -112,6 +115,7 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
     ax.plot(np.arange(1, k + 1), leverage(synthetic, k), "o-", label="synthetic")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("lag k (days)")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_title("Leverage effect corr(r_t, r_{t+k}^2)")
     ax.legend()
     images["leverage"] = _fig_to_png(fig)
@@ -133,14 +137,15 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     from fingan.validation.correlations import eigen, marchenko_pastur_pdf, mst_degrees, offdiagonal
 
     images: dict[str, bytes] = {}
-    fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+    fig, axes = plt.subplots(2, 4, figsize=(12.5, 6))
     for row, (batch, name) in enumerate(((reference, "reference"), (synthetic, "synthetic"))):
         for col in range(4):
             ax = axes[row, col]
-            ax.imshow(batch[col % len(batch)], vmin=-1, vmax=1, cmap="RdBu_r")
+            shown = ax.imshow(batch[col % len(batch)], vmin=-1, vmax=1, cmap="RdBu_r")
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"{name} {col + 1}", fontsize=9)
+    fig.colorbar(shown, ax=axes, shrink=0.8, label="correlation")
     images["heatmaps"] = _fig_to_png(fig)
 
     fig, ax = plt.subplots(figsize=(6, 4))

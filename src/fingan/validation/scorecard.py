@@ -32,7 +32,8 @@ EXPLANATIONS: list[tuple[str, str]] = [
     ("acf |r|", "volatility clustering: large moves follow large moves, slowly decaying"),
     ("acf r", "linear autocorrelation of returns: near 0 in liquid markets"),
     ("leverage", "corr(r_t, r_{t+k}^2): negative when falls raise later volatility"),
-    ("excess kurtosis", "heavy tails: 0 for a Gaussian, about 8 for daily S&P 500 returns"),
+    ("excess kurtosis", "heavy tails: 0 for a Gaussian; within a one-year block far less than over a whole "
+                        "history (8.2 for daily S&P 500 returns 1999-2018)"),
     ("skewness", "gain/loss asymmetry: negative when large losses outnumber large gains"),
     ("share beyond", "share of moves beyond 3 standard deviations (Gaussian: 0.27%)"),
     ("share valid", "share of matrices that are symmetric, unit-diagonal, in [-1, 1] and PSD"),
@@ -140,7 +141,7 @@ class Scorecard:
             shown[column] = shown[column].map(_fmt)
         images = "\n".join(
             f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,'
-            f'{base64.b64encode(png).decode()}"><figcaption>{html.escape(name)}</figcaption></figure>'
+            f'{base64.b64encode(png).decode()}"></figure>'
             for name, png in self.images.items()
         )
         verdict = "every fact within tolerance" if self.passed else "some facts outside tolerance"
@@ -336,13 +337,15 @@ def scorecard(
         raise DataError(f"tolerance must be 'band' or 'flat', not {tolerance!r}")
     if kind == "auto":
         kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
-    risk = None
+    risk, blocks_note = None, {}
     if kind == "returns":
         from fingan.validation import returns as R
 
         syn, ref = R.as_paths(synthetic), R.as_paths(reference)
         if ref.shape[1] >= 2 * syn.shape[1]:  # compare like with like: cut history into path-length blocks
             ref = R.as_paths(R.blocks(ref, syn.shape[1]))
+        blocks_note = {"reference facts": f"averages over {ref.shape[0]} real blocks of {ref.shape[1]} days, "
+                                          "so both sides carry the same small-sample bias"}
         facts = R.stylized_facts(syn) if synthetic_facts is None else synthetic_facts
         bands = sampling_bands(R.stylized_facts, ref, seed=seed) if tolerance == "band" else None
         rows = _rows_from_facts(R.stylized_facts(ref), facts, rel_tolerance, abs_tolerance, bands)
@@ -411,4 +414,4 @@ def scorecard(
     table["passed"] = table["passed"].astype(object).where(table["passed"].notna(), None)
     table["meaning"] = table["fact"].map(explain)
     return Scorecard(table, kind, images, risk, {**_provenance(synthetic, reference, syn, ref, seed, kind),
-                                                 **(provenance or {})})
+                                                 **blocks_note, **(provenance or {})})
