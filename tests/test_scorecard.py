@@ -136,3 +136,13 @@ def test_baseline_columns_and_provenance(tmp_path):
     assert '"provenance": {' in card.to_json() and "GJR-GARCH(1,1) t" in card.to_markdown()
     html = card.to_html(tmp_path / "r.html").read_text()
     assert "paths.npy" in html and "stationary bootstrap" in html
+
+
+def test_matrix_baselines_are_lkj_and_the_window_bootstrap():
+    returns = log_returns(load_prices("sp500-stocks", start="2000-01-01"))
+    real = rolling_correlations(returns, window=252, step=42, n_assets=10, seed=0, order=True)
+    card = scorecard(real[::2], real[1::2], window=252, plots=False, baselines=True)
+    counts = card.pass_counts()
+    assert set(counts) == {"synthetic", "LKJ (onion)", "bootstrap of windows"}
+    assert int(counts["LKJ (onion)"].split()[0]) < int(counts["bootstrap of windows"].split()[0])
+    assert not card.table.set_index("fact").loc["Perron-Frobenius share", "LKJ (onion) passed"]

@@ -301,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="window length of the correlation matrices (reference matrices use it too)")
     val.add_argument("--model", type=Path, help="the model that made the synthetic data (for the report's header)")
     val.add_argument("--no-baselines", dest="baselines", action="store_false",
-                     help="skip the GJR-GARCH-t and bootstrap columns (returns)")
+                     help="skip the baseline columns (GJR-GARCH-t and bootstrap; LKJ and window bootstrap for matrices)")
     val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
     val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
     val.add_argument("--max-paths", type=_positive_int,
@@ -529,7 +529,7 @@ def validate_command(args: argparse.Namespace) -> int:
     if args.model is not None:
         provenance["model"] = _model_provenance(args.model)
     card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None,
-                     provenance=provenance, baselines=args.baselines and not matrices,
+                     provenance=provenance, baselines=args.baselines,
                      synthetic_facts=synthetic_facts)
     print(card.provenance_markdown() + "\n")
     print(card.to_markdown())

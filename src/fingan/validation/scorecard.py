@@ -174,7 +174,7 @@ used instead. Scores are distances (0: identical) without a threshold, except th
         return atomic_write(path, lambda tmp: Path(tmp).write_text(doc, encoding="utf-8"))
 
 
-BASELINES = ("GJR-GARCH(1,1) t", "stationary bootstrap")
+BASELINES = ("GJR-GARCH(1,1) t", "stationary bootstrap", "LKJ (onion)", "bootstrap of windows")
 
 
 def _baseline_paths(history: np.ndarray, n_paths: int, length: int, seed: int) -> dict[str, np.ndarray]:
@@ -186,6 +186,25 @@ def _baseline_paths(history: np.ndarray, n_paths: int, length: int, seed: int) -
         BASELINES[0]: GARCH("t", gjr=True).fit(series).sample(n_paths, length, seed=seed).to_numpy().T,
         BASELINES[1]: StationaryBootstrap().fit(series).sample(n_paths, length, seed=seed).to_numpy().T,
     }
+
+
+def _baseline_matrices(reference: np.ndarray, n: int, seed: int) -> dict[str, np.ndarray]:
+    """Random matrices one would compare with: uniform (LKJ, eta 1) and the reference's own windows redrawn."""
+    from fingan.baselines import CorrelationBootstrap, LKJCorrelations
+
+    return {BASELINES[2]: LKJCorrelations().fit(reference).sample(n, seed=seed),
+            BASELINES[3]: CorrelationBootstrap().fit(reference).sample(n, seed=seed)}
+
+
+def _add_baseline_columns(rows: list[dict], reference_facts: dict, baseline_facts: dict[str, dict], rel: float,
+                          floor: float, bands: Any) -> None:
+    """Each baseline's value and pass mark on the rows of the facts, as extra columns."""
+    for name, facts in baseline_facts.items():
+        by_fact = {r["fact"]: r for r in _rows_from_facts(reference_facts, facts, rel, floor, bands)}
+        for row in rows:
+            if row["fact"] in by_fact:
+                row[name] = by_fact[row["fact"]]["synthetic"]
+                row[f"{name} passed"] = by_fact[row["fact"]]["passed"]
 
 
 def _period(data: Any) -> str:
@@ -321,10 +340,11 @@ def scorecard(
         distance scores have no threshold except the discriminative score (passes below
         0.1).
     baselines : bool
-        Returns against one real series: also score GJR-GARCH(1,1)-t and the stationary
-        bootstrap fitted on that series (as many paths as the synthetic set, at most 300),
-        as extra columns with their own pass marks, so the synthetic set can be judged
-        against what one would use instead.
+        Also score what one would use instead, fitted on the reference, as extra columns
+        with their own pass marks (as many samples as the synthetic set, at most 300):
+        for returns against one real series GJR-GARCH(1,1)-t and the stationary
+        bootstrap of that series; for matrices LKJ (onion, eta 1) random matrices and the
+        bootstrap of the reference windows.
     provenance : dict, optional
         What the caller knows of the inputs (file, model, training period, ...), shown
         in the report's header after what the scorecard finds itself.
@@ -375,14 +395,9 @@ def scorecard(
 
             risk = risk_panel(syn, history[0])
         if baselines and len(history) == 1:
-            ref_facts = R.stylized_facts(ref)
-            for name, paths in _baseline_paths(history[0], min(len(syn), 300), syn.shape[1], seed).items():
-                by_fact = {r["fact"]: r for r in _rows_from_facts(ref_facts, R.stylized_facts(paths), rel_tolerance,
-                                                                   abs_tolerance, bands)}
-                for row in rows:
-                    if row["fact"] in by_fact:
-                        row[name] = by_fact[row["fact"]]["synthetic"]
-                        row[f"{name} passed"] = by_fact[row["fact"]]["passed"]
+            drawn = _baseline_paths(history[0], min(len(syn), 300), syn.shape[1], seed)
+            _add_baseline_columns(rows, R.stylized_facts(ref), {k: R.stylized_facts(v) for k, v in drawn.items()},
+                                  rel_tolerance, abs_tolerance, bands)
     elif kind == "correlations":
         from fingan.validation import correlations as C
 
@@ -393,8 +408,12 @@ def scorecard(
         # rolling matrices share most of their days: resample runs of about sqrt(n) consecutive ones
         bands = (sampling_bands(lambda m: C.correlation_facts(m, window), ref, n_boot=200, seed=seed,
                                 block=round(len(ref) ** 0.5)) if tolerance == "band" else None)
-        rows = _rows_from_facts(C.correlation_facts(ref, window), C.correlation_facts(syn, window),
-                                rel_tolerance, abs_tolerance, bands)
+        ref_facts = C.correlation_facts(ref, window)
+        rows = _rows_from_facts(ref_facts, C.correlation_facts(syn, window), rel_tolerance, abs_tolerance, bands)
+        if baselines:
+            drawn = _baseline_matrices(ref, min(len(syn), 300), seed)
+            _add_baseline_columns(rows, ref_facts, {k: C.correlation_facts(v, window) for k, v in drawn.items()},
+                                  rel_tolerance, abs_tolerance, bands)
         for name, d in C.correlation_distances(syn, ref).items():
             rows.append({"fact": f"W1 {name}", "reference": np.nan, "synthetic": d, "score": d})
         images = {}
