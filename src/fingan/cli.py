@@ -511,8 +511,10 @@ def validate_command(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.synthetic} holds an array of shape {np.shape(synthetic)}: returns are "
                           "(n_paths, T), correlation matrices (n, N, N)")
     if not matrices:
+        from fingan.validation.returns import MAX_LOG_RETURN
+
         values = np.asarray(synthetic, dtype=float)
-        if values.size and np.all(values > 0) and np.median(values) > 0.5:
+        if values.size and np.all(values > 0) and 0.5 < np.median(values) < MAX_LOG_RETURN:
             print(f"fingan: warning: {args.synthetic} looks like prices, not log returns (all positive, median "
                   f"{np.median(values):.3g}); sample returns (fingan sample without --prices) to validate",
                   file=sys.stderr)
