@@ -310,7 +310,7 @@ def scorecard(
     plots: bool = True,
     seed: int = 0,
     synthetic_facts: dict[str, float] | None = None,
-    tolerance: str = "band",
+    tolerance: str = "auto",
     provenance: dict[str, str] | None = None,
     baselines: bool = False,
 ) -> Scorecard:
@@ -328,12 +328,14 @@ def scorecard(
     window : int, optional
         Correlations only: the window length the matrices were estimated on (for the
         Marchenko-Pastur facts).
-    tolerance : {"band", "flat"}
-        ``"band"`` (default): a fact passes when the synthetic value lies in the
-        reference's own sampling band (:func:`sampling_bands`: the 5%-95% range of the
-        fact over bootstrap resamples of the reference's path-length blocks, or of its
-        matrices), the columns ``low`` and ``high``. With fewer than :data:`MIN_UNITS`
-        blocks, and with ``"flat"``, the rule below applies.
+    tolerance : {"auto", "band", "flat"}
+        ``"band"``: a fact passes when the synthetic value lies in the reference's own
+        sampling band (:func:`sampling_bands`: the 5%-95% spread of the fact over
+        bootstrap resamples of the reference's path-length blocks, or of runs of its
+        matrices), the columns ``low`` and ``high``. ``"auto"`` (default) uses bands
+        for returns and the flat rule for matrices, whose facts (spanning trees,
+        clusterings) cost a second or more per resample. With fewer than
+        :data:`MIN_UNITS` blocks, and with ``"flat"``, the rule below applies.
     rel_tolerance, abs_tolerance
         The flat rule: |synthetic - reference| <= max(rel_tolerance * |reference|,
         abs_tolerance). The share of valid matrices must always be within 0.01. The
@@ -353,8 +355,8 @@ def scorecard(
         paths than ``synthetic`` holds (:class:`~fingan.validation.returns.FactAccumulator`
         over a streamed file); the distance scores and plots still use ``synthetic``.
     """
-    if tolerance not in ("band", "flat"):
-        raise DataError(f"tolerance must be 'band' or 'flat', not {tolerance!r}")
+    if tolerance not in ("auto", "band", "flat"):
+        raise DataError(f"tolerance must be 'auto', 'band' or 'flat', not {tolerance!r}")
     if kind == "auto":
         kind = "correlations" if np.ndim(synthetic) == 3 else "returns"
     risk, blocks_note = None, {}
@@ -367,7 +369,7 @@ def scorecard(
         blocks_note = {"reference facts": f"averages over {ref.shape[0]} real blocks of {ref.shape[1]} days, "
                                           "so both sides carry the same small-sample bias"}
         facts = R.stylized_facts(syn) if synthetic_facts is None else synthetic_facts
-        bands = sampling_bands(R.stylized_facts, ref, seed=seed) if tolerance == "band" else None
+        bands = sampling_bands(R.stylized_facts, ref, seed=seed) if tolerance != "flat" else None
         rows = _rows_from_facts(R.stylized_facts(ref), facts, rel_tolerance, abs_tolerance, bands)
         for h, w in R.wasserstein_scores(syn, ref).items():
             rows.append({"fact": f"W1 {h}-day returns", "reference": np.nan, "synthetic": w, "score": w})
