@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from arch.bootstrap import optimal_block_length
 
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.data.returns import as_return_frame
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 
@@ -83,9 +83,7 @@ class HistoricalSimulation:
     name = "historical simulation"
 
     def __init__(self, window: int = 250) -> None:
-        if int(window) < 2:
-            raise ConfigError(f"window must be at least 2 days, got {window}")
-        self.window = int(window)
+        self.window = as_count(window, "window (days)", minimum=2)
         self.columns_: list[str] | None = None
 
     def fit(self, returns: pd.DataFrame | pd.Series) -> HistoricalSimulation:

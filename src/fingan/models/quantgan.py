@@ -15,7 +15,7 @@ from torch import nn
 from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 from fingan.models.base import Recipe, regime_labels
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
@@ -346,8 +346,7 @@ class QuantGAN(PathModel, Recipe):
         keep = np.asarray(keep, dtype=int).reshape(-1) if np.size(keep) else np.array([len(frame)])
         if keep.min() < 1 or keep.max() > len(frame):
             raise DataError("every forecast origin needs at least one day of history before it")
-        if int(particles) < 1:
-            raise ConfigError(f"particles must be >= 1, got {particles}")
+        particles = as_count(particles, "particles")
         cfg, net = self.config, self._require_fitted().sampling_generator
         first = max(0, int(keep.min()) - (cfg.receptive_field - 1))
         last = int(keep.max())
@@ -356,12 +355,12 @@ class QuantGAN(PathModel, Recipe):
                                  device=param.device)
         rng = torch.Generator(device=param.device)
         rng.manual_seed(0 if seed is None else int(seed))
-        prior = torch.randn(int(particles), net.context.receptive_field + len(target), cfg.noise_dim,
+        prior = torch.randn(particles, net.context.receptive_field + len(target), cfg.noise_dim,
                             generator=rng, device=param.device, dtype=param.dtype)
         labels = None
         if cfg.conditional:
             day_labels = torch.as_tensor(self._day_labels(frame)[first:last], device=param.device)
-            labels = day_labels[None].expand(int(particles), -1)
+            labels = day_labels[None].expand(particles, -1)
         was_training = net.training
         net.eval()
         try:
@@ -411,8 +410,7 @@ class QuantGAN(PathModel, Recipe):
         """
         frame = self._history_frame(returns)
         n_paths, horizon = check_forecast_sizes(n_paths, horizon)
-        if int(chunk_paths) < 1:
-            raise ConfigError(f"chunk_paths must be >= 1, got {chunk_paths}")
+        chunk_paths = as_count(chunk_paths, "chunk_paths")
         positions = origin_positions(frame, origins)
         cfg, net = self.config, self._require_fitted().sampling_generator
         result, first = self.filter_history(frame, positions, particles=particles, seed=seed)
