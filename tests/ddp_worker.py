@@ -5,6 +5,7 @@ import sys
 import torch
 
 from fingan.engine import Trainer, TrainerConfig
+from fingan.engine.distributed import exit_rank
 from fingan.nets import MLP
 
 
@@ -24,3 +25,4 @@ def train(out: str, objective: str, steps: int = 30) -> Trainer:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     train(sys.argv[1], sys.argv[2])
+    exit_rank(0)

@@ -58,3 +58,9 @@ def test_context_reads_torchrun_variables_and_shards(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "two")
     with pytest.raises(ConfigError, match="torchrun"):
         DistributedContext.from_env()
+
+
+def test_exit_rank_only_exits_a_process_that_joined_a_group():
+    from fingan.engine.distributed import exit_rank
+
+    assert exit_rank(3) == 3  # no process group here: the caller keeps running with its status

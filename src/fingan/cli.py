@@ -928,6 +928,16 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    code = _run(args)
+    if "RANK" in os.environ:  # a torchrun worker: leave the process group cleanly
+        from fingan.engine.distributed import exit_rank
+
+        return exit_rank(code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a command; fingan errors become one line and exit status 1."""
     try:
         if args.command in ("train", "demo") and os.environ.get("RANK", "0") == "0":
             from fingan.engine.checkpoint import run_lock

@@ -18,8 +18,11 @@ all-reduce it would do is the same.
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 from dataclasses import dataclass
+from typing import NoReturn
 
 import torch
 import torch.distributed as dist
@@ -59,6 +62,7 @@ class DistributedContext:
         """Join the process group: NCCL between GPUs, gloo on CPUs."""
         if self.enabled and not dist.is_initialized():
             dist.init_process_group("nccl" if device_type == "cuda" else "gloo")
+            atexit.register(_leave_group)
 
     def device(self, device: torch.device) -> torch.device:
         """On CUDA each rank takes the GPU of its local rank."""
@@ -99,3 +103,26 @@ class DistributedContext:
     def barrier(self) -> None:
         if self.enabled:
             dist.barrier()
+
+
+def _leave_group() -> None:
+    """Close the process group this module opened before the interpreter exits."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def exit_rank(code: int) -> NoReturn | int:
+    """End a ``torchrun`` worker with ``code`` once its work is done; a no-op outside one.
+
+    Under load, a gloo worker that finished and closed its process group still aborts now
+    and then in the C++ static destructors that run after Python's own exit ("terminate
+    called without an active exception", SIGABRT), and torchrun then reports the whole run
+    as failed. Everything is written and flushed by then, so the rank leaves with
+    ``os._exit`` and skips those destructors. Returns ``code`` when no group was joined.
+    """
+    if not dist.is_initialized():
+        return code
+    dist.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
