@@ -140,6 +140,18 @@ def test_conditional_model_gives_calmer_and_stormier_paths(periods):
     assert stressed.std() > 1.5 * calm.std()
     with pytest.raises(ConfigError, match="unknown regime"):
         gan.sample(2, 10, regime="panic")
+    # the risk panel by regime: real windows labelled with the model's edges, paths drawn in each regime
+    from fingan.validation.risk import regime_risk_panel
+
+    test = periods[2]
+    labels = gan.regimes_of(test)
+    assert set(labels) <= set(gan.regime_names) and labels.index.equals(test.index)
+    panel = regime_risk_panel(gan, test, n_paths=300, horizons=(1, 10)).set_index(["regime", "measure"])
+    assert panel.groupby(level=0)["real windows"].first().sum() == len(test) - 10 + 1
+    for column in ("real", "synthetic"):  # deeper tails after a stressed start, in the data and in the model
+        assert panel.loc[("stressed", "VaR 10-day 5%"), column] < panel.loc[("calm", "VaR 10-day 5%"), column]
+        assert (panel.loc[("stressed", "annualised volatility over 10 days (median)"), column]
+                > panel.loc[("calm", "annualised volatility over 10 days (median)"), column])
 
 
 def test_regime_needs_a_conditional_model(fitted):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from fingan.data import load_prices, log_returns, rolling_correlations
+from fingan.data import load_prices, log_returns, rolling_correlations, split_periods
 from fingan.validation import scorecard
 
 
@@ -146,3 +146,36 @@ def test_matrix_baselines_are_lkj_and_the_window_bootstrap():
     assert set(counts) == {"synthetic", "LKJ (onion)", "bootstrap of windows"}
     assert int(counts["LKJ (onion)"].split()[0]) < int(counts["bootstrap of windows"].split()[0])
     assert not card.table.set_index("fact").loc["Perron-Frobenius share", "LKJ (onion) passed"]
+
+
+def test_a_quant_gan_stopped_after_20_steps_passes_clearly_fewer_facts_than_one_trained_longer():
+    """The headline separates models: the demo's network after 20 and after 300 steps (seeded)."""
+    from fingan.models import QuantGAN
+
+    returns = log_returns(load_prices("sp500"))
+    train, valid, _ = split_periods(returns, "2014-12-31", "2016-12-31")
+    counts = {}
+    for steps in (20, 300):
+        gan = QuantGAN(hidden=32, dilations=(1, 2, 4, 8, 16), window=128, batch_size=64, steps=steps, seed=0,
+                       device="cpu", progress=False).fit(train, valid)
+        card = scorecard(gan.sample(200, 252, seed=0), returns.iloc[:, 0], plots=False)
+        counts[steps] = int(card.pass_counts()["synthetic"].split()[0])
+    assert counts[300] >= counts[20] + 2, counts
+
+
+def test_validate_with_a_conditional_model_adds_the_risk_panel_by_regime(tmp_path):
+    from fingan.models import QuantGAN
+
+    returns = log_returns(load_prices("sp500", end="2008-12-31"))
+    gan = QuantGAN(steps=2, hidden=8, dilations=(1, 2), window=16, batch_size=16, conditional=True, n_regimes=2,
+                   device="cpu", progress=False).fit(returns)
+    gan.save(tmp_path / "model.pt")
+    gan.sample(20, 252, seed=0).to_csv(tmp_path / "paths.csv")
+    result = run_cli("validate", str(tmp_path / "paths.csv"), "--reference", "sp500", "--end", "2008-12-31",
+                     "--model", str(tmp_path), "--no-baselines", "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "| regime | risk measure | real | synthetic | real windows |" in result.stdout
+    rows = json.loads((tmp_path / "r.json").read_text())["risk_by_regime"]
+    assert {r["regime"] for r in rows} == {"calm", "stressed"}
+    by = {(r["regime"], r["measure"]): r["real"] for r in rows}
+    assert by[("stressed", "ES 1-day 1%")] < by[("calm", "ES 1-day 1%")]  # the real column follows the regimes

@@ -323,6 +323,22 @@ class QuantGAN(PathModel, Recipe):
             raise DataError(f"history must have the model's columns {self.columns_}, got {list(frame.columns)}")
         return frame
 
+    def regimes_of(self, returns: pd.DataFrame | pd.Series) -> pd.Series:
+        """The volatility regime a path starting on each day of ``returns`` would be drawn in.
+
+        Conditional models only: the trailing ``regime_lookback``-day volatility of the
+        equal-weight returns known the day before, cut at the training data's edges; the
+        middle regime while fewer than ``regime_lookback`` days are known. ``returns`` need
+        the model's columns (one series for a one-asset model).
+        """
+        if self.regime_edges_ is None:
+            raise ConfigError("regimes_of needs a fitted conditional Quant GAN (conditional=True)")
+        frame = as_return_frame(returns)
+        if frame.shape[1] != len(self.columns_):
+            raise DataError(f"returns must have the model's {len(self.columns_)} columns, got {frame.shape[1]}")
+        names = np.asarray(self.regime_names, dtype=object)
+        return pd.Series(names[self._day_labels(frame)[: len(frame)]], index=frame.index, name="regime")
+
     def _day_labels(self, frame: pd.DataFrame) -> np.ndarray:
         """Regime label of each day of ``frame`` and of the day after it, from the trailing volatility
         known the day before (the middle regime while fewer than ``regime_lookback`` days are known)."""

@@ -73,6 +73,10 @@ class Scorecard:
         Returns against one real series: the risk panel of
         :func:`fingan.validation.risk.risk_panel` (VaR and ES at several horizons,
         drawdowns, annual return and volatility), real beside synthetic.
+    risk_by_regime : DataFrame or None
+        A regime-conditional model's panel regime by regime
+        (:func:`fingan.validation.risk.regime_risk_panel`); set by the caller, who has the
+        model (``fingan validate --model`` does).
     """
 
     table: pd.DataFrame
@@ -80,6 +84,7 @@ class Scorecard:
     images: dict[str, bytes] = field(default_factory=dict, repr=False)
     risk: pd.DataFrame | None = None
     provenance: dict[str, str] = field(default_factory=dict)
+    risk_by_regime: pd.DataFrame | None = None
 
     @property
     def passed(self) -> bool:
@@ -90,8 +95,9 @@ class Scorecard:
     def to_json(self) -> str:
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")
         risk = None if self.risk is None else self.risk.to_dict(orient="records")
+        by_regime = None if self.risk_by_regime is None else self.risk_by_regime.to_dict(orient="records")
         return json.dumps({"kind": self.kind, "passed": self.passed, "provenance": self.provenance, "rows": rows,
-                           "risk": risk}, indent=2)
+                           "risk": risk, "risk_by_regime": by_regime}, indent=2)
 
     def provenance_markdown(self) -> str:
         """The provenance as Markdown lines, one ``- key: value`` each."""
@@ -101,10 +107,15 @@ class Scorecard:
         """The risk panel as a Markdown table ("" when there is none)."""
         from fingan.validation.tables import markdown_table
 
-        if self.risk is None or self.risk.empty:
-            return ""
-        rows = [[r.measure, f"{r.real:.4f}", f"{r.synthetic:.4f}", r.what] for r in self.risk.itertuples()]
-        return markdown_table(["risk measure", "real", "synthetic", "what"], rows)
+        parts = []
+        if self.risk is not None and not self.risk.empty:
+            rows = [[r.measure, f"{r.real:.4f}", f"{r.synthetic:.4f}", r.what] for r in self.risk.itertuples()]
+            parts.append(markdown_table(["risk measure", "real", "synthetic", "what"], rows))
+        if self.risk_by_regime is not None and not self.risk_by_regime.empty:
+            rows = [[r[0], r[1], f"{r[2]:.4f}", f"{r[3]:.4f}", str(r[4])]
+                    for r in self.risk_by_regime.itertuples(index=False)]
+            parts.append(markdown_table(["regime", "risk measure", "real", "synthetic", "real windows"], rows))
+        return "\n\n".join(parts)
 
     def to_markdown(self) -> str:
         from fingan.validation.tables import markdown_table
@@ -152,6 +163,11 @@ class Scorecard:
             "sums of the history), and the spread of maximum drawdowns, annual returns and annual volatilities "
             "(paths against rolling windows of the same length).</p>"
             + self.risk.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4f}"))
+        if self.risk_by_regime is not None and not self.risk_by_regime.empty:
+            risk += ("<h2>Risk by volatility regime</h2><p>The model drew paths in each regime; the real column "
+                     "reads every window of the history that starts in that regime (the model's own regime "
+                     "edges). VaR and ES are of the first h days' log return.</p>"
+                     + self.risk_by_regime.to_html(index=False, escape=True, float_format=lambda v: f"{v:.4f}"))
         doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>fingan validation report</title>
 <style>body{{font-family:sans-serif;max-width:1300px;margin:2em auto}}table{{border-collapse:collapse}}
