@@ -200,3 +200,13 @@ def test_min_eigenvalue_floors_the_spectrum_of_samples(fitted, tmp_path):
     assert validity(mats)["valid"].all()
     with pytest.raises(ConfigError, match="min_eigenvalue"):
         CorrGAN(min_eigenvalue=0.0)
+
+
+def test_the_scorecard_bands_tell_a_trained_corrgan_from_one_stopped_after_20_steps(stocks, fitted):
+    from fingan.validation import scorecard
+
+    real = fitted.training_matrices(stocks)[0]
+    short = CorrGAN(steps=20, **SMALL).fit(stocks)
+    counts = {name: int(scorecard(gan.sample(300, seed=0), real, window=252, plots=False).pass_counts()["synthetic"]
+                        .split()[0]) for name, gan in (("20 steps", short), ("400 steps", fitted))}
+    assert counts["20 steps"] <= 2 and counts["400 steps"] > counts["20 steps"], counts  # 1 and 3 of 10 when written

@@ -167,27 +167,58 @@ def power_law_alpha(degrees: np.ndarray, k_min: int = 1) -> float:
     return float(1 + len(k) / np.log(k / (k_min - 0.5)).sum())
 
 
-def correlation_facts(corr: Any, window: int | None = None) -> dict[str, float]:
-    """Every correlation fact as one flat dict (the scorecard's rows); MP facts need the window length."""
+def correlation_fact_parts(corr: Any, window: int | None = None) -> dict[str, np.ndarray]:
+    """The per-matrix statistics every correlation fact is built from, one value per matrix.
+
+    :func:`facts_from_parts` turns them (or any resample of their rows) into the facts, so
+    a bootstrap of the facts needs the costly part (spanning trees, clusterings,
+    eigenvalues) once, not once per resample.
+    """
     c = as_batch(corr)
-    v = validity(c)
     coeffs = offdiagonal(c)
-    degrees = mst_degrees(c)
-    facts = {
-        "share valid": float(v["valid"].mean()),
-        "mean coefficient": float(coeffs.mean()),
-        "sd of coefficients": float(coeffs.std()),
-        "market eigenvalue share": float(market_share(c).mean()),
-        "Perron-Frobenius share": float(perron_frobenius(c).mean()),
-        "cophenetic correlation": float(cophenetic_correlation(c).mean()),
-        "MST max degree": float(degrees.max(axis=1).mean()),
-        "MST degree power-law alpha": power_law_alpha(degrees),
+    degrees = mst_degrees(c).astype(float)
+    parts = {
+        "valid": validity(c)["valid"].astype(float),
+        "coefficient mean": coeffs.mean(axis=1),
+        "coefficient square mean": (coeffs**2).mean(axis=1),
+        "market share": market_share(c),
+        "perron-frobenius": perron_frobenius(c).astype(float),
+        "cophenetic": cophenetic_correlation(c),
+        "mst max degree": degrees.max(axis=1),
+        "mst log degree sum": np.log(degrees / 0.5).sum(axis=1),  # power-law MLE with k_min = 1 (all degrees)
+        "mst degrees": np.full(len(c), float(degrees.shape[1])),
     }
     if window is not None:
-        facts["eigenvalues above MP edge"] = float(eigenvalues_above_mp(c, window).mean())
+        parts["above mp"] = eigenvalues_above_mp(c, window).astype(float)
         if c.shape[1] <= window:
-            facts["MP bulk KS distance"] = float(mp_bulk_distance(c, window).mean())
+            parts["mp distance"] = mp_bulk_distance(c, window)
+    return parts
+
+
+def facts_from_parts(parts: dict[str, np.ndarray], rows: np.ndarray | None = None) -> dict[str, float]:
+    """The correlation facts of the matrices ``rows`` (all by default) from their parts."""
+    p = parts if rows is None else {k: v[rows] for k, v in parts.items()}
+    mean, square = float(p["coefficient mean"].mean()), float(p["coefficient square mean"].mean())
+    facts = {
+        "share valid": float(p["valid"].mean()),
+        "mean coefficient": mean,
+        "sd of coefficients": float(np.sqrt(max(square - mean**2, 0.0))),  # every matrix has as many coefficients
+        "market eigenvalue share": float(p["market share"].mean()),
+        "Perron-Frobenius share": float(p["perron-frobenius"].mean()),
+        "cophenetic correlation": float(p["cophenetic"].mean()),
+        "MST max degree": float(p["mst max degree"].mean()),
+        "MST degree power-law alpha": float(1 + p["mst degrees"].sum() / p["mst log degree sum"].sum()),
+    }
+    if "above mp" in p:
+        facts["eigenvalues above MP edge"] = float(p["above mp"].mean())
+    if "mp distance" in p:
+        facts["MP bulk KS distance"] = float(p["mp distance"].mean())
     return facts
+
+
+def correlation_facts(corr: Any, window: int | None = None) -> dict[str, float]:
+    """Every correlation fact as one flat dict (the scorecard's rows); MP facts need the window length."""
+    return facts_from_parts(correlation_fact_parts(corr, window))
 
 
 def correlation_distances(synthetic: Any, reference: Any) -> dict[str, float]:

@@ -345,12 +345,11 @@ def scorecard(
         Correlations only: the window length the matrices were estimated on (for the
         Marchenko-Pastur facts).
     tolerance : {"auto", "band", "flat"}
-        ``"band"``: a fact passes when the synthetic value lies in the reference's own
-        sampling band (:func:`sampling_bands`: the 5%-95% spread of the fact over
-        bootstrap resamples of the reference's path-length blocks, or of runs of its
-        matrices), the columns ``low`` and ``high``. ``"auto"`` (default) uses bands
-        for returns and the flat rule for matrices, whose facts (spanning trees,
-        clusterings) cost a second or more per resample. With fewer than
+        ``"band"`` and ``"auto"`` (default, the same): a fact passes when the synthetic
+        value lies in the reference's own sampling band (:func:`sampling_bands`: the
+        5%-95% spread of the fact over bootstrap resamples of the reference's
+        path-length blocks, or of runs of its matrices, whose per-matrix statistics are
+        computed once), the columns ``low`` and ``high``. With fewer than
         :data:`MIN_UNITS` blocks, and with ``"flat"``, the rule below applies.
     rel_tolerance, abs_tolerance
         The flat rule: |synthetic - reference| <= max(rel_tolerance * |reference|,
@@ -423,10 +422,11 @@ def scorecard(
         if syn.shape[1] != ref.shape[1]:
             raise DataError(f"synthetic matrices are {syn.shape[1]}x{syn.shape[1]}, the reference "
                             f"{ref.shape[1]}x{ref.shape[1]}")
+        parts = C.correlation_fact_parts(ref, window)  # per-matrix statistics, computed once
         # rolling matrices share most of their days: resample runs of about sqrt(n) consecutive ones
-        bands = (sampling_bands(lambda m: C.correlation_facts(m, window), ref, n_boot=200, seed=seed,
-                                block=round(len(ref) ** 0.5)) if tolerance == "band" else None)
-        ref_facts = C.correlation_facts(ref, window)
+        bands = (sampling_bands(lambda rows: C.facts_from_parts(parts, rows), np.arange(len(ref)), seed=seed,
+                                block=round(len(ref) ** 0.5)) if tolerance != "flat" else None)
+        ref_facts = C.facts_from_parts(parts)
         rows = _rows_from_facts(ref_facts, C.correlation_facts(syn, window), rel_tolerance, abs_tolerance, bands)
         if baselines:
             drawn = _baseline_matrices(ref, min(len(syn), 300), seed)
