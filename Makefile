@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 
-.PHONY: demo test install clean
+.PHONY: demo test docs install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,5 +27,12 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+# The documentation site (docs/_build/html). The notebooks run in their small mode
+# (FINGAN_NOTEBOOK_SMALL=0: full mode, several minutes); FINGAN_DOCS_EXECUTE=off renders
+# them without running them.
+docs: $(VENV)/.installed-dev
+	FINGAN_DOCS_EXECUTE=$${FINGAN_DOCS_EXECUTE:-force} FINGAN_NOTEBOOK_SMALL=$${FINGAN_NOTEBOOK_SMALL:-1} \
+		$(BIN)/python -m sphinx -E -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) runs
+	rm -rf $(VENV) runs docs/_build docs/_generated

@@ -92,7 +92,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     """Where and how a training command runs: device, precision, progress bar."""
     p.add_argument("--device", default="auto")
     p.add_argument("--bf16", dest="amp", action=argparse.BooleanOptionalAction,
-                   help="train under bf16 autocast (default: on CUDA, not on CPU; see README, Performance)")
+                   help="train under bf16 autocast (default: on CUDA, not on CPU; see the guide, Performance and scale)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
 
 

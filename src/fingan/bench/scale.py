@@ -1,7 +1,7 @@
 """Scale benchmarks: batched nearest-correlation projection, vectorised stylized facts, streaming.
 
 Used by ``benchmarks/scale.py``. Each function returns plain numbers; the script turns them
-into the README's tables.
+into the tables of benchmarks/results/scale.md.
 """
 
 from __future__ import annotations

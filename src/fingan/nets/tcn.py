@@ -188,7 +188,7 @@ class SVNN(nn.Module):
     with :math:`s_t` from the TCN and learned weights :math:`a_j, c_j` and decays (started
     at the given half-lives). Large moves then raise volatility for weeks to months
     (clustering), falls more than rises when :math:`c_j < 0` (leverage); a mixture of
-    exponentials approximates the slow, power-law-like decay of ACF(|r|). The filters run
+    exponentials approximates the slow, power-law-like decay of ``ACF(|r|)``. The filters run
     over ``warmup`` extra leading noise steps (by default four times the longest half-life,
     which only the cheap innovation net sees), so that paths start near the filters'
     stationary state, the same in training windows and in long sampled paths.
@@ -496,7 +496,7 @@ class TCNCritic(nn.Module):
 
     With valid convolutions a window of length L has L - RF + 1 scored positions, each
     looking at RF consecutive returns. ``inputs`` names what the TCN sees per asset:
-    the returns ``"r"`` and optionally ``"abs"`` (|r|) and ``"square"`` (r^2), stacked as
+    the returns ``"r"`` and optionally ``"abs"`` (``|r|``) and ``"square"`` (``r^2``), stacked as
     channels, so volatility clustering is a linear pattern in the critic's input.
     """
 

@@ -126,8 +126,8 @@ def _leverage_per_path(paths: np.ndarray, max_lag: int) -> np.ndarray:
 def power_law_exponent(acf_values: np.ndarray) -> float:
     r"""Decay exponent beta of :math:`\rho(k) \approx c\,k^{-\beta}` fitted by least squares on log-log scale.
 
-    ``acf_values`` are autocorrelations at lags 1..L (e.g. of |r|); lags with a
-    non-positive value are left out. Cont (2001) reports beta in [0.2, 0.4] for ACF(|r|).
+    ``acf_values`` are autocorrelations at lags 1..L (e.g. of ``|r|``); lags with a
+    non-positive value are left out. Cont (2001) reports beta in [0.2, 0.4] for ``ACF(|r|)``.
     """
     values = np.asarray(acf_values, dtype=float)
     lags = np.arange(1, len(values) + 1)
@@ -333,7 +333,7 @@ def dy_metric(synthetic: Any, reference: Any, horizon: int = 1, bins: int = 50) 
 def acf_score(synthetic: Any, reference: Any, max_lag: int = 100, transform: str = "identity") -> float:
     """L2 distance between the reference ACF and the mean synthetic ACF (Wiese et al. 2020).
 
-    ``transform`` is ``"identity"`` (r), ``"abs"`` (|r|) or ``"square"`` (r^2).
+    ``transform`` is ``"identity"`` (r), ``"abs"`` (``|r|``) or ``"square"`` (``r^2``).
     """
     f = {"identity": lambda a: a, "abs": np.abs, "square": np.square}.get(transform)
     if f is None:
@@ -357,7 +357,7 @@ def blocks(paths: np.ndarray, length: int) -> np.ndarray:
 
 
 def discriminative_score(synthetic: Any, reference: Any, window: int = 20, seed: int = 0) -> float:
-    """How well a small classifier tells real from synthetic windows: |accuracy - 0.5|.
+    """How well a small classifier tells real from synthetic windows: ``|accuracy - 0.5|``.
 
     Non-overlapping windows of both sets (as many of each, at most 5000) are labelled,
     split 70/30, and a one-hidden-layer perceptron (scikit-learn) is fitted on each

@@ -17,7 +17,7 @@ from fingan.engine.checkpoint import atomic_write
 from fingan.errors import DataError
 
 # One line per fact for the report, matched by the first key the fact's name contains
-# (most specific first); the README carries the same explanations.
+# (most specific first); docs/guide/validation.md carries the same explanations.
 EXPLANATIONS: list[tuple[str, str]] = [
     ("W1 ", "Wasserstein-1 distance between the synthetic and reference distributions (0: identical)"),
     ("DY", "DY metric: summed |log density difference| over histogram bins (0: identical)"),
@@ -352,8 +352,8 @@ def scorecard(
         computed once), the columns ``low`` and ``high``. With fewer than
         :data:`MIN_UNITS` blocks, and with ``"flat"``, the rule below applies.
     rel_tolerance, abs_tolerance
-        The flat rule: |synthetic - reference| <= max(rel_tolerance * |reference|,
-        abs_tolerance). The share of valid matrices must always be within 0.01. The
+        The flat rule: ``|synthetic - reference| <= max(rel_tolerance * |reference|,
+        abs_tolerance)``. The share of valid matrices must always be within 0.01. The
         distance scores have no threshold except the discriminative score (passes below
         0.1).
     baselines : bool
