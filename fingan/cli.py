@@ -17,8 +17,23 @@ DEMO_SPLIT = {"train_end": "2014-12-31", "valid_end": "2016-12-31"}
 DEMO_SCENARIOS = {"n_paths": 1000, "length": 252}
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each flag's default after its help line, when it has one worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS) and not action.required
+        if shown and "default" not in text and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser that reports a bad flag in one line, without the usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -63,37 +78,46 @@ def _key_value(text: str) -> tuple[str, Any]:
         return key.replace("-", "_"), value
 
 
-def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
-    from fingan.data.toy import TOY_DISTRIBUTIONS
-    from fingan.engine.objectives import OBJECTIVES
+# Names the parser offers, written here so that `fingan --help` imports neither torch nor
+# scipy; tests/test_cli.py checks them against the registries they come from.
+TOY_NAMES = ("gaussian", "grid25", "huber", "mixture", "ring8")
+OBJECTIVE_NAMES = ("gan", "hellinger", "hinge", "js", "kl", "lsgan", "minimax", "mmd", "ns", "pearson", "reverse-kl",
+                   "vgrow", "wgan", "wgan-gp")
+IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
 
+
+def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("toy", help="train a GAN on a toy distribution")
-    p.add_argument("--dataset", default="ring8", choices=TOY_DISTRIBUTIONS.names())
+    p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
     p.add_argument("--objective", default="wgan-gp", metavar="NAME",
-                   help=f"one of: {', '.join(OBJECTIVES.names())}")
+                   help=f"one of: {', '.join(OBJECTIVE_NAMES)}")
     p.add_argument("--steps", type=_positive_int, default=2000, help="generator steps")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--n-critic", type=_positive_int)
-    p.add_argument("--lr-g", type=_positive_float)
-    p.add_argument("--lr-d", type=_positive_float)
-    p.add_argument("--ema-decay", type=float)
-    p.add_argument("--instance-noise", type=_positive_or_zero_float, default=0.0)
-    p.add_argument("--minibatch-kernels", type=_non_negative_int, default=0)
+    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
+    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
+    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
+    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
+    p.add_argument("--ema-decay", type=float,
+                   help="keep an exponential moving average of the generator weights with this decay")
+    p.add_argument("--instance-noise", type=_positive_or_zero_float, default=0.0,
+                   help="standard deviation of Gaussian noise added to the critic's inputs")
+    p.add_argument("--minibatch-kernels", type=_non_negative_int, default=0,
+                   help="minibatch-discrimination kernels in the critic (0: none)")
     p.add_argument("--pack", type=_positive_int, default=1, help="PacGAN packing degree")
     p.add_argument("--n-samples", type=_positive_int, default=2500, help="samples for the metrics and plot")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     _add_run_flags(p)
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
     """Where and how a training command runs: device, precision, progress bar."""
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
     p.add_argument("--bf16", dest="amp", action=argparse.BooleanOptionalAction,
                    help="train under bf16 autocast (default: on CUDA, not on CPU; see the guide, Performance and scale)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                   help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
 
 
 def _name_tuple(text: str) -> tuple[str, ...]:
@@ -125,8 +149,8 @@ def _int_tuple(text: str) -> tuple[int, ...]:
 def _add_data_flags(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("--data", default=default, help="sp500, sp500-stocks, a .csv/.parquet price file, or yahoo:A,B")
     p.add_argument("--tickers", help="comma-separated columns of --data to use")
-    p.add_argument("--start")
-    p.add_argument("--end")
+    p.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    p.add_argument("--end", help="last date to use (YYYY-MM-DD)")
 
 
 def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
@@ -137,16 +161,17 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--config", type=Path, help="a QuantGANConfig as TOML or JSON (flags given override it)")
-    p.add_argument("--steps", type=_positive_int)
-    p.add_argument("--objective", metavar="NAME")
-    p.add_argument("--hidden", type=_positive_int)
+    p.add_argument("--steps", type=_positive_int, help="generator steps (default: the recipe's)")
+    p.add_argument("--objective", metavar="NAME",
+                   help="training objective (fingan objectives lists them) (default: the recipe's)")
+    p.add_argument("--hidden", type=_positive_int, help="channels of the TCN blocks (default: the recipe's)")
     p.add_argument("--dilations", type=_int_tuple, help="e.g. 1,2,4,8,16,32")
-    p.add_argument("--window", type=_positive_int)
-    p.add_argument("--noise-dim", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--n-critic", type=_positive_int)
-    p.add_argument("--lr-g", type=_positive_float)
-    p.add_argument("--lr-d", type=_positive_float)
+    p.add_argument("--window", type=_positive_int, help="days per training window (default: the recipe's)")
+    p.add_argument("--noise-dim", type=_positive_int, help="noise channels per day (default: the recipe's)")
+    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
+    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
+    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
+    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
     p.add_argument("--generator", choices=["svnn", "tcn"],
                    help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
@@ -158,7 +183,7 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
     _add_run_flags(p)
 
 
@@ -170,42 +195,46 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--step", type=_positive_int, default=5, help="days between windows")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--steps", type=_positive_int)
-    p.add_argument("--objective", metavar="NAME")
-    p.add_argument("--channels", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
+    p.add_argument("--steps", type=_positive_int, help="generator steps (default: the recipe's)")
+    p.add_argument("--objective", metavar="NAME",
+                   help="training objective (fingan objectives lists them) (default: the recipe's)")
+    p.add_argument("--channels", type=_positive_int,
+                   help="base width of the convolutional nets (default: the recipe's)")
+    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the market regime (stressed / normal / rally) of each window")
-    p.add_argument("--postprocess", choices=["higham", "clip"], default="higham")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--postprocess", choices=["higham", "clip"], default="higham",
+                   help="make samples valid correlation matrices: higham (nearest) or clip (eigenvalues)")
+    p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
     _add_run_flags(p)
 
 
 def _add_image_parser(sub: argparse._SubParsersAction) -> None:
-    from fingan.data.images import IMAGE_DATASETS
-
     p = sub.add_parser("image", help="train an image GAN (DCGAN or progressive nets, any objective)")
-    p.add_argument("--dataset", default="digits", choices=IMAGE_DATASETS)
+    p.add_argument("--dataset", default="digits", choices=IMAGE_NAMES, help="image data set")
     p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
     p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
     p.add_argument("--size", type=_positive_int, default=16, help="image side (a power of 2)")
-    p.add_argument("--arch", default="dcgan", choices=["dcgan", "progressive"])
-    p.add_argument("--variant", default="gan", choices=["gan", "conditional", "acgan", "infogan"])
+    p.add_argument("--arch", default="dcgan", choices=["dcgan", "progressive"],
+                   help="generator and critic architecture")
+    p.add_argument("--variant", default="gan", choices=["gan", "conditional", "acgan", "infogan"],
+                   help="plain, class-conditional, AC-GAN or InfoGAN")
     p.add_argument("--objective", default="ns", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow")
     p.add_argument("--objective-param", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
                    help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
     p.add_argument("--drift", type=_positive_float, help="drift penalty weight (progressive growing: 0.001)")
-    p.add_argument("--betas", type=_positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"))
+    p.add_argument("--betas", type=_positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
-    p.add_argument("--steps", type=_positive_int, default=2000)
-    p.add_argument("--channels", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--n-critic", type=_positive_int)
-    p.add_argument("--lr-g", type=_positive_float)
-    p.add_argument("--lr-d", type=_positive_float)
+    p.add_argument("--steps", type=_positive_int, default=2000, help="generator steps")
+    p.add_argument("--channels", type=_positive_int,
+                   help="base width of the convolutional nets (default: the recipe's)")
+    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
+    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
+    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
+    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     _add_run_flags(p)
 
 
@@ -227,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--length", type=_positive_int, default=252, help="business days per path")
     sample.add_argument("--out", type=Path, required=True,
                         help=".csv or .parquet (return models), .npy (matrices, toy points); never overwritten")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=int, default=0, help="random seed")
     sample.add_argument("--regime", help="conditional models: calm / normal / stressed (Quant GAN), "
                         "stressed / normal / rally (CorrGAN)")
     sample.add_argument("--history", help="Quant GAN (SVNN): continue this price source's returns (sp500, a "
@@ -235,18 +264,22 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--history-start", help="first date of --history to read (default: all)")
     sample.add_argument("--history-end", help="last date of --history: the paths start the business day after")
     sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
-    sample.add_argument("--start-price", type=_positive_float, default=1.0)
-    sample.add_argument("--device", default="auto")
+    sample.add_argument("--start-price", type=_positive_float, default=1.0,
+                        help="first price of every path (with --prices)")
+    sample.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
     sample.add_argument("--chunk-size", type=_positive_int,
                         help="stream to .parquet this many paths at a time, in bounded memory (one row per path)")
-    sample.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    sample.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                        help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
 
     demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (created when missing)")
     demo.add_argument("--steps", type=_positive_int, help="generator steps (default: the small benchmark's)")
-    demo.add_argument("--paths", type=_positive_int, default=DEMO_SCENARIOS["n_paths"])
-    demo.add_argument("--device", default="auto")
-    demo.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    demo.add_argument("--paths", type=_positive_int, default=DEMO_SCENARIOS["n_paths"],
+                      help="one-year scenarios to draw")
+    demo.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
+    demo.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                      help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench_sub = bench.add_subparsers(dest="benchmark", required=True, parser_class=_Parser, metavar="NAME")
@@ -259,12 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
                                help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
     bench_returns.add_argument("--ablation", action="store_true",
                                help="also fit each Quant GAN variant once (first seed) for the ablation table")
-    bench_returns.add_argument("--device", default="auto")
+    bench_returns.add_argument("--device", default="auto",
+                               help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
     bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                               help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
     bench_var = bench_sub.add_parser("var", help="VaR / ES backtests: history-conditioned Quant GAN vs GARCH and "
                                                  "historical simulation on the S&P 500")
-    bench_var.add_argument("--period", choices=["2017-2018", "crisis", "both"], default="both")
+    bench_var.add_argument("--period", choices=["2017-2018", "crisis", "both"], default="both",
+                           help="test period(s) of the backtest")
     bench_var.add_argument("--mode", choices=["small", "full"], default="small",
                            help="Quant GAN size, as in `fingan bench returns`")
     bench_var.add_argument("--paths", type=_positive_int, default=1000, help="scenarios per day and model")
@@ -272,9 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench_var.add_argument("--seeds", type=_positive_int, default=1, help="Quant GAN trainings, one per seed")
     bench_var.add_argument("--ablation", action="store_true",
                            help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift")
-    bench_var.add_argument("--device", default="auto")
+    bench_var.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
     bench_var.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_var.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    bench_var.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                           help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
     bench_tp = bench_sub.add_parser("throughput", help="training steps/s, samples/s and memory per recipe")
     bench_tp.add_argument("--cases", nargs="+", metavar="NAME", help="cases to run (default: all)")
     bench_tp.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
@@ -282,11 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_tp.add_argument("--no-compile", action="store_true", help="skip the torch.compile runs")
     bench_tp.add_argument("--out", type=Path, help="write the Markdown table here")
     bench_corr = bench_sub.add_parser("correlations", help="CorrGAN vs LKJ, spectrum and bootstrap matrices")
-    bench_corr.add_argument("--mode", choices=["small", "full"], default="small")
-    bench_corr.add_argument("--seed", type=int, default=0)
-    bench_corr.add_argument("--device", default="auto")
+    bench_corr.add_argument("--mode", choices=["small", "full"], default="small",
+                            help="small (CPU, minutes) or full (the paper's sizes, for a GPU)")
+    bench_corr.add_argument("--seed", type=int, default=0, help="random seed")
+    bench_corr.add_argument("--device", default="auto",
+                            help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
     bench_corr.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_corr.add_argument("--progress", action=argparse.BooleanOptionalAction, default=sys.stderr.isatty())
+    bench_corr.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                            help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
 
     sub.add_parser("objectives", help="list the registered objectives")
 
@@ -295,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="returns as .csv/.parquet (one column per path) or .npy (n_paths, T); matrices as .npy (n, N, N)")
     val.add_argument("--reference", default="sp500",
                      help="price source (sp500, sp500-stocks, a price file) or a .npy of reference matrices")
-    val.add_argument("--start")
-    val.add_argument("--end")
+    val.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    val.add_argument("--end", help="last date to use (YYYY-MM-DD)")
     val.add_argument("--window", type=_positive_int, default=252,
                      help="window length of the correlation matrices (reference matrices use it too)")
     val.add_argument("--model", type=Path, help="the model that made the synthetic data (for the report's header)")
@@ -312,16 +352,30 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub = data.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
     show = data_sub.add_parser("show", help="summarise a price source")
     show.add_argument("source", help="sp500, sp500-stocks, a .csv/.parquet file, or yahoo:AAPL,MSFT")
-    show.add_argument("--start")
-    show.add_argument("--end")
-    show.add_argument("--missing", default="raise", choices=["raise", "dropna", "ffill"])
+    show.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    show.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+    show.add_argument("--missing", default="raise", choices=["raise", "dropna", "ffill"],
+                      help="what to do with missing prices")
     fetch = data_sub.add_parser("fetch", help="fetch prices from Yahoo (cached) and write them to a file")
-    fetch.add_argument("tickers", nargs="+")
-    fetch.add_argument("--start")
-    fetch.add_argument("--end")
+    fetch.add_argument("tickers", nargs="+", help="Yahoo Finance symbols, e.g. ^GSPC AAPL")
+    fetch.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    fetch.add_argument("--end", help="last date to use (YYYY-MM-DD)")
     fetch.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file (never overwritten)")
-    fetch.add_argument("--cache-dir", type=Path)
+    fetch.add_argument("--cache-dir", type=Path,
+                       help="where downloaded prices are cached (default: ~/.cache/fingan/yahoo)")
     return parser
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _plain(text: str) -> str:
+    """A docstring line without reStructuredText markup (roles, literals) for the terminal."""
+    import re
+
+    text = re.sub(r":[a-z]+:`([^`]*)`", r"\1", text)
+    return re.sub(r"\\([A-Za-z]+)", r"\1", text).replace("``", "")  # \log -> log
 
 
 def _version() -> str:
@@ -392,13 +446,13 @@ def data_command(args: argparse.Namespace) -> int:
             atomic_write(args.out, lambda tmp: prices.to_csv(tmp))
         else:
             atomic_write(args.out, lambda tmp: prices.to_parquet(tmp))
-        print(f"wrote {len(prices)} dates x {prices.shape[1]} tickers to {args.out}")
+        print(f"wrote {len(prices)} dates x {_plural(prices.shape[1], 'ticker')} to {args.out}")
         return 0
     raw = raw_prices(args.source, start=args.start, end=args.end)
     prices = load_prices(raw, start=args.start, end=args.end, missing=args.missing)
     returns = log_returns(prices)
     print(f"{args.source}: {prices.index[0].date()} to {prices.index[-1].date()}, {len(prices)} dates, "
-          f"{prices.shape[1]} tickers")
+          f"{_plural(prices.shape[1], 'ticker')}")
     gaps = raw.isna().sum()
     print("missing prices: " + (", ".join(f"{t} {n}" for t, n in gaps[gaps > 0].items()) or "none")
           + ("" if args.missing == "raise" else f" (policy: {args.missing})"))
@@ -591,6 +645,31 @@ def _split(returns, train_end: str | None, valid_end: str | None):
     return train, (valid if len(valid) else None)
 
 
+def _cpu_minutes(hidden: int, layers: int, window: int, batch: int, n_critic: int, steps: int) -> float:
+    """Rough minutes a Quant GAN training run takes on a 2-core CPU.
+
+    A power law in the work per step (hidden^2 x layers x window x batch x critic steps)
+    through two measured points of benchmarks/results/throughput_cpu.md: the demo network
+    at 5.7 steps/s and the paper network at 0.4 steps/s.
+    """
+    work = hidden**2 * layers * window * batch * n_critic / 1e6
+    return steps * 0.0081 * work**0.786 / 60
+
+
+def _warn_if_long_on_cpu(config, device: str) -> None:
+    """One line on stderr before a Quant GAN run that will take long on the CPU."""
+    from fingan.engine.device import resolve_device
+
+    if resolve_device(device).type != "cpu":
+        return
+    t = config.trainer
+    minutes = _cpu_minutes(config.hidden, len(config.dilations) + 1, config.window, t.batch_size, t.n_critic, t.steps)
+    if minutes > 20:
+        print(f"fingan: warning: {t.steps} steps of this network (width {config.hidden}, window {config.window}) "
+              f"take roughly {minutes:.0f} minutes on a 2-core CPU; use --device cuda, fewer --steps, or the "
+              "demo's smaller network (--hidden 32 --dilations 1,2,4,8,16 --window 128)", file=sys.stderr, flush=True)
+
+
 def train_quantgan(args: argparse.Namespace) -> int:
     """``fingan train quantgan``: fit, save ``model.pt`` and a summary in ``--out``."""
     from fingan.config import load_config
@@ -605,6 +684,7 @@ def train_quantgan(args: argparse.Namespace) -> int:
     model = QuantGAN(config, device=args.device, progress=args.progress, **options)
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     _refuse_existing(args.out / "model.pt", "--out")
+    _warn_if_long_on_cpu(model.config, args.device)
     model.fit(train, valid, out_dir=args.out, resume=args.resume)
     if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
         return 0
@@ -950,7 +1030,14 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
-    code = _run(args)
+    if getattr(args, "progress", False) is None:
+        args.progress = True if sys.stderr.isatty() else "lines"  # a bar on a terminal; plain lines in a log
+    try:
+        code = _run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (fingan data show ... | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     if "RANK" in os.environ:  # a torchrun worker: leave the process group cleanly
         from fingan.engine.distributed import exit_rank
 
@@ -981,7 +1068,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fingan.engine.objectives import OBJECTIVES
 
         for name in OBJECTIVES.names():
-            doc = (OBJECTIVES.get(name).__doc__ or "").strip().splitlines()[0]
+            doc = _plain((OBJECTIVES.get(name).__doc__ or "").strip().splitlines()[0])
             print(f"{name:12s} {doc}")
         return 0
     if args.command == "demo":

@@ -272,3 +272,69 @@ def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, m
         assert name in text
     assert "test 2007-07-02 to 2009-06-30 (504 days" in text and "2017-2018" not in text.split("Machine")[0]
     assert "Command: `python benchmarks/var_backtest.py --period crisis" in text
+
+
+def test_parser_names_match_the_registries_and_help_imports_no_torch():
+    from fingan import cli
+    from fingan.data.images import IMAGE_DATASETS
+    from fingan.data.toy import TOY_DISTRIBUTIONS
+    from fingan.engine.objectives import OBJECTIVES
+
+    assert cli.TOY_NAMES == tuple(TOY_DISTRIBUTIONS.names())
+    assert cli.OBJECTIVE_NAMES == tuple(OBJECTIVES.names())
+    assert cli.IMAGE_NAMES == tuple(IMAGE_DATASETS)
+    probe = ("import sys\nfrom fingan.cli import build_parser\nbuild_parser().format_help()\n"
+             "print(sorted(m for m in ('torch', 'scipy', 'pandas') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_every_flag_has_a_help_line_and_defaults_are_shown():
+    import argparse
+
+    from fingan.cli import build_parser
+
+    missing, parsers = [], []
+
+    def walk(parser, path):
+        parsers.append((path, parser))
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "fingan")
+    assert not missing, missing
+    toy = dict(parsers)["fingan train toy"].format_help()
+    assert "(default: ring8)" in toy and "(default: 2000)" in toy and "(default: None)" not in toy
+
+
+def test_commands_print_plain_text(tmp_path):
+    objectives = run_cli("objectives").stdout
+    assert "ns " in objectives and ":math:" not in objectives and "``" not in objectives
+    assert ", 1 ticker\n" in run_cli("data", "show", "sp500").stdout
+
+
+def test_training_without_a_terminal_prints_plain_progress_lines(tmp_path):
+    result = run_cli("train", "toy", "--steps", "100", "--out", str(tmp_path / "toy"), "--n-samples", "300")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("training: step")]
+    assert lines and lines[-1].startswith("training: step 100 of 100 (100%)"), result.stderr
+    assert "\r" not in result.stderr  # no bar redrawn in a log
+    quiet = run_cli("train", "toy", "--steps", "20", "--out", str(tmp_path / "quiet"), "--no-progress")
+    assert "training: step" not in quiet.stderr
+
+
+def test_a_long_cpu_run_is_announced(capsys):
+    from fingan.cli import _cpu_minutes, _warn_if_long_on_cpu
+    from fingan.models.quantgan import QuantGANConfig
+
+    assert 60 < _cpu_minutes(80, 7, 256, 128, 1, 2000) < 100  # the paper network: 0.4 steps/s measured
+    _warn_if_long_on_cpu(QuantGANConfig(), "cpu")  # the default: the paper network for 2,000 steps
+    assert "fingan: warning:" in capsys.readouterr().err
+    small = QuantGANConfig(hidden=32, dilations=(1, 2, 4, 8, 16), window=128)
+    small.trainer.batch_size, small.trainer.steps = 64, 1200
+    _warn_if_long_on_cpu(small, "cpu")  # the demo's network: minutes
+    assert capsys.readouterr().err == ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +33,32 @@ def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 class ProgressBar:
-    """A tqdm bar over generator steps showing the latest losses."""
+    """Progress over generator steps, shown as ``mode`` says.
 
-    def __init__(self, total: int, initial: int, enabled: bool) -> None:
-        self.bar = tqdm(total=total, initial=initial, disable=not enabled, desc="training", unit="step")
+    ``True``: a tqdm bar with the latest losses (for a terminal). ``"lines"``: one plain
+    line on stderr about every 5% of the steps (for logs, where a bar is noise).
+    ``False``: nothing.
+    """
+
+    def __init__(self, total: int, initial: int, mode: bool | str) -> None:
+        self.total, self.lines = total, mode == "lines"
+        self.every = max(1, total // 20)
+        self.next_line = initial + self.every
+        self.started = time.perf_counter()
+        self.bar = tqdm(total=total, initial=initial, disable=mode is not True, desc="training", unit="step")
 
     def advance(self, n: int = 1) -> None:
         self.bar.update(n)
 
     def show(self, record: dict[str, Any]) -> None:
-        self.bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.startswith("loss")})
+        losses = {k: f"{v:.4g}" for k, v in record.items() if k.startswith("loss")}
+        self.bar.set_postfix(losses)
+        step = int(record.get("step", 0))
+        if self.lines and (step >= self.next_line or step >= self.total):
+            text = ", ".join(f"{k} {v}" for k, v in losses.items())
+            print(f"training: step {step} of {self.total} ({100 * step / max(self.total, 1):.0f}%), {text}, "
+                  f"{time.perf_counter() - self.started:.0f} s", file=sys.stderr, flush=True)
+            self.next_line = step + self.every
 
     def close(self) -> None:
         self.bar.close()

@@ -89,8 +89,10 @@ class TrainerConfig:
         Losses are averaged, checked for NaN/inf and logged every ``log_every`` steps; a
         checkpoint is written every ``checkpoint_every`` steps (0: only at the end) when
         the Trainer has an output folder.
-    progress : bool
-        Show a tqdm progress bar.
+    progress : bool or "lines"
+        ``True``: a tqdm progress bar; ``"lines"``: a plain line on stderr about every 5%
+        of the steps (what ``fingan`` commands print when stderr is not a terminal);
+        ``False``: nothing.
     """
 
     objective: str = "ns"
@@ -121,7 +123,7 @@ class TrainerConfig:
     compile: bool = False
     log_every: int = 50
     checkpoint_every: int = 0
-    progress: bool = False
+    progress: bool | str = False
 
     def resolved(self) -> TrainerConfig:
         """A copy with every ``None`` default filled from the objective, validated."""
@@ -237,6 +239,8 @@ class Trainer:
         self.dist = DistributedContext.from_env()
         self.device = self.dist.device(resolve_device(cfg.device))
         self.dist.init(self.device.type)
+        if cfg.progress not in (True, False, "lines"):
+            raise ConfigError(f"progress must be True, False or 'lines', not {cfg.progress!r}")
         if cfg.batch_size % self.dist.world_size:
             raise ConfigError(f"batch_size {cfg.batch_size} must be divisible by the {self.dist.world_size} processes")
         self.bf16 = use_bf16(self.device, cfg.amp)
@@ -465,7 +469,7 @@ class Trainer:
                 self.load_state_dict(load_checkpoint(ckpt, map_location=self.device))
         main = self.dist.is_main  # only rank 0 logs, shows progress and writes checkpoints
         log = MetricsLog(self.out_dir / METRICS_NAME) if self.out_dir is not None and main else None
-        bar = ProgressBar(cfg.steps, self.step, cfg.progress and main)
+        bar = ProgressBar(cfg.steps, self.step, cfg.progress if main else False)
         anneal = cfg.instance_noise_steps or cfg.steps
         sums = torch.zeros(2, device=self.device)
         counted = 0

@@ -146,7 +146,7 @@ class PathModel:
         def write(tmp: str) -> None:
             first = 0
             with pq.ParquetWriter(tmp, schema) as writer, \
-                    tqdm(total=int(n_paths), disable=not progress, desc="sampling", unit="path") as bar:
+                    tqdm(total=int(n_paths), disable=progress is not True, desc="sampling", unit="path") as bar:
                 for chunk in self.sample_chunks(n_paths, length, chunk_size, seed, **options):
                     n = len(chunk)
                     values = np.exp(np.cumsum(chunk, axis=1)) * start_price if prices else chunk

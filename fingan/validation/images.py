@@ -12,6 +12,7 @@ The classifier is trained once per data set and size and cached on disk.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,9 @@ def feature_classifier(name: str, images: torch.Tensor, labels: torch.Tensor, ca
         net = FeatureNet(images.shape[-1], images.shape[1], state["n_classes"])
         net.load_state_dict(state["weights"])
         return net.eval()
+    if cache:  # a one-time wait of a minute or so: say what it is
+        print(f"fingan: training the {name} feature classifier for the image metrics once (cached in {path.parent})",
+              file=sys.stderr, flush=True)
     net = train_classifier(images, labels)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
