@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--length", type=_positive_int, default=252, help="business days per path")
     sample.add_argument("--out", type=Path, required=True,
                         help=".csv or .parquet (return models), .npy (matrices, toy points); never overwritten")
-    sample.add_argument("--seed", type=int, default=0, help="random seed")
+    sample.add_argument("--seed", type=int, help="random seed (default: none, fresh paths on every run)")
     sample.add_argument("--regime", help="conditional models: calm / normal / stressed (Quant GAN), "
                         "stressed / normal / rally (CorrGAN)")
     sample.add_argument("--history", help="Quant GAN (SVNN): continue this price source's returns (sp500, a "
@@ -797,16 +797,26 @@ def _require_pyarrow() -> None:
 
 
 def write_paths(frame, path: Path) -> Path:
-    """Write sampled paths as CSV or Parquet (column names flattened to strings), atomically."""
+    """Write sampled paths atomically: Parquet in the scenario layout of ``sample_to_parquet``
+    (one row per path), CSV as the frame (one column per path, names flattened to strings)."""
+    import pandas as pd
+
     from fingan.engine.checkpoint import atomic_write
 
+    if path.suffix == ".parquet":
+        _require_pyarrow()
+        from fingan.models.paths import write_parquet_paths
+
+        if isinstance(frame.columns, pd.MultiIndex):  # (path, asset) columns, path-major
+            assets = list(dict.fromkeys(frame.columns.get_level_values("asset")))
+            values = frame.to_numpy().reshape(len(frame), -1, len(assets)).transpose(1, 0, 2)
+        else:
+            assets, values = ["value"], frame.to_numpy().T[:, :, None]
+        return write_parquet_paths(path, [values], frame.index, [str(a) for a in assets])
     out = frame.copy()
     out.columns = ["/".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in out.columns]
     if path.suffix == ".csv":
         return atomic_write(path, lambda tmp: out.to_csv(tmp))
-    if path.suffix == ".parquet":
-        _require_pyarrow()
-        return atomic_write(path, lambda tmp: out.to_parquet(tmp))
     raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
 
 

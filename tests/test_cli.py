@@ -88,7 +88,8 @@ def test_demo_trains_samples_validates_and_is_idempotent(tmp_path, capsys):
     for name in ("report.html", "scenarios.parquet", "scorecard.md", "model.pt"):
         assert (out / name).is_file() and str(out / name) in first
     scenarios = pd.read_parquet(out / "scenarios.parquet")
-    assert scenarios.shape == (252, 60) and scenarios.index[0] == pd.Timestamp("2017-01-02")
+    # the scenario layout of sample_to_parquet: one row per path, one column per business day
+    assert scenarios.shape == (60, 253) and list(scenarios.columns[:2]) == ["path", "2017-01-02"]
     report = (out / "report.html").read_text()
     assert "excess kurtosis" in report and report.count("<img") >= 4
     assert main(args) == 0  # reuses the model; same seeded scenarios and scorecard
@@ -110,8 +111,8 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     assert summary["best_step"] in [s["step"] for s in summary["selection"]]
     scenarios = tmp_path / "s.parquet"
     assert main(["sample", str(run), "--n", "30", "--length", "300", "--out", str(scenarios)]) == 0
-    frame = pd.read_parquet(scenarios)
-    assert frame.shape == (300, 30) and frame.index[0] == pd.Timestamp("2014-01-01")
+    frame = pd.read_parquet(scenarios)  # the one scenario layout: a row per path, a column per business day
+    assert frame.shape == (30, 301) and list(frame.columns[:2]) == ["path", "2014-01-01"]
     prices = tmp_path / "p.csv"
     assert main(["sample", str(run / "model.pt"), "--n", "3", "--prices", "--start-price", "100",
                  "--out", str(prices)]) == 0
@@ -123,15 +124,19 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     # streamed: one row per path, one row group per chunk; validate reads it chunk by chunk
     streamed = tmp_path / "big.parquet"
     assert main(["sample", str(run), "--n", "250", "--length", "60", "--chunk-size", "100", "--out", str(streamed),
-                 "--no-progress"]) == 0
+                 "--seed", "7", "--no-progress"]) == 0
     meta = pq.ParquetFile(streamed)
     assert meta.metadata.num_rows == 250 and meta.metadata.num_row_groups == 3
     table = pd.read_parquet(streamed)
     assert table["path"].tolist() == list(range(250)) and table.columns[1] == "2014-01-01" and table.shape[1] == 61
-    again = tmp_path / "again.parquet"
-    assert main(["sample", str(run), "--n", "250", "--length", "60", "--chunk-size", "100", "--out", str(again),
-                 "--no-progress"]) == 0
-    pd.testing.assert_frame_equal(pd.read_parquet(again), table)  # same seed and chunk size, same paths
+    for chunk in ("30", None):  # same seed, same paths: whatever the chunk size, or in memory
+        again = tmp_path / f"again-{chunk}.parquet"
+        assert main(["sample", str(run), "--n", "250", "--length", "60", "--out", str(again), "--seed", "7",
+                     "--no-progress", *(["--chunk-size", chunk] if chunk else [])]) == 0
+        pd.testing.assert_frame_equal(pd.read_parquet(again), table)
+    fresh = tmp_path / "fresh.parquet"  # no seed: fresh paths on every run
+    assert main(["sample", str(run), "--n", "250", "--length", "60", "--out", str(fresh), "--no-progress"]) == 0
+    assert not np.allclose(pd.read_parquet(fresh).iloc[:, 1:].to_numpy(), table.iloc[:, 1:].to_numpy())
     capsys.readouterr()
     assert main(["validate", str(streamed), "--reference", "sp500", "--max-paths", "50"]) == 0
     assert "over all 250 paths" in capsys.readouterr().out

@@ -190,3 +190,29 @@ def test_bad_returns_are_rejected_clearly(sp500):
         QuantGAN(steps=1, **TINY).fit(sp500.to_numpy())
     with pytest.raises(ConfigError, match="not fitted"):
         QuantGAN(**TINY).sample(2, 10)
+
+
+def test_the_same_seed_gives_the_same_paths_in_any_chunking_and_no_seed_fresh_ones(fitted):
+    fitted.draw_block = 16  # several draw blocks in a small test (the default is 10,000 paths)
+    try:
+        whole = fitted.sample(40, 30, seed=3).to_numpy().T
+        for chunk_size in (5, 7, 16, 100):
+            chunks = np.concatenate(list(fitted.sample_chunks(40, 30, chunk_size=chunk_size, seed=3)))
+            np.testing.assert_array_equal(chunks[:, :, 0], whole)
+        assert fitted.sample(16, 30, seed=3).equals(fitted.sample(40, 30, seed=3).iloc[:, :16])  # block 0 is `seed`
+    finally:
+        del fitted.draw_block
+    first, second = fitted.sample(20, 30).to_numpy(), fitted.sample(20, 30).to_numpy()
+    assert not np.allclose(first, second)  # seed=None: a fresh draw on every call, as random_state=None
+
+
+def test_baselines_draw_fresh_samples_without_a_seed(sp500):
+    from fingan.baselines import GARCH, LKJCorrelations, StationaryBootstrap
+
+    r = sp500.iloc[:1500, 0]
+    for model in (GARCH("t").fit(r), StationaryBootstrap().fit(r)):
+        a, b = model.sample(5, 50), model.sample(5, 50)
+        assert not np.allclose(a.to_numpy(), b.to_numpy())
+        assert model.sample(5, 50, seed=1).equals(model.sample(5, 50, seed=1))
+    lkj = LKJCorrelations().fit(np.eye(4)[None].repeat(3, axis=0))
+    assert not np.allclose(lkj.sample(3), lkj.sample(3)) and np.allclose(lkj.sample(3, seed=2), lkj.sample(3, seed=2))

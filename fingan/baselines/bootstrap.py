@@ -92,7 +92,7 @@ class HistoricalSimulation:
 
     def forecast_paths(
         self, returns: pd.DataFrame | pd.Series, origins: Any = None, n_paths: int = 1000, horizon: int = 10,
-        seed: int | None = 0,
+        seed: int | None = None,
     ) -> np.ndarray:
         """Scenarios (n_origins, n_paths, horizon, n_assets); origins as in ``QuantGAN.forecast_paths``."""
         frame = as_return_frame(returns)

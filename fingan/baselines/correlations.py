@@ -47,10 +47,10 @@ class LKJCorrelations(_MatrixSampler):
         self._fit_shape(matrices)
         return self
 
-    def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         self._check(n)
         with torch.random.fork_rng(devices=[]):  # LKJCholesky draws from the global generator
-            torch.manual_seed(0 if seed is None else seed)
+            torch.manual_seed(int(np.random.SeedSequence().generate_state(1)[0]) if seed is None else seed)
             chol = torch.distributions.LKJCholesky(self.n_assets_, self.concentration).sample((n,)).double()
         return (chol @ chol.transpose(-1, -2)).numpy()
 
@@ -90,7 +90,7 @@ class SpectrumCorrelations(_MatrixSampler):
         self.eigenvalues_ = np.r_[bulk * (n - market) / bulk.sum(), market]
         return self
 
-    def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         self._check(n)
         rng = np.random.default_rng(seed)
         out = np.stack([stats.random_correlation.rvs(self.eigenvalues_, random_state=rng) for _ in range(n)])
@@ -106,7 +106,7 @@ class CorrelationBootstrap(_MatrixSampler):
         self.matrices_ = self._fit_shape(matrices)
         return self
 
-    def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         self._check(n)
         rng = np.random.default_rng(seed)
         return self.matrices_[rng.integers(len(self.matrices_), size=n)].copy()

@@ -72,7 +72,7 @@ class GARCH(PathModel):
 
     def forecast_paths(
         self, returns: pd.DataFrame | pd.Series, origins: Any = None, n_paths: int = 1000, horizon: int = 10,
-        seed: int | None = 0, method: str | None = None,
+        seed: int | None = None, method: str | None = None,
     ) -> np.ndarray:
         """Scenarios that continue real returns from each origin, with the fitted parameters held fixed.
 

@@ -89,7 +89,7 @@ class VAE:
         return self
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Decoder mean images of ``n`` prior draws, (n, channels, size, size) in [-1, 1]."""
         if self.decoder is None:
             raise ConfigError("this VAE is not fitted yet: call fit(images) first")

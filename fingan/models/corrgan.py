@@ -159,7 +159,7 @@ class CorrGAN(Recipe):
         self._train(data, labels, out_dir=out_dir, resume=resume)
         return self
 
-    def raw_sample(self, n: int, seed: int | None = 0, regime: int | str | None = None) -> torch.Tensor:
+    def raw_sample(self, n: int, seed: int | None = None, regime: int | str | None = None) -> torch.Tensor:
         """Generator outputs (n, N, N) before post-processing: symmetric, unit diagonal, maybe not PSD."""
         n = as_count(n, "n")
         trainer = self._require_fitted()
@@ -170,7 +170,7 @@ class CorrGAN(Recipe):
             raise ConfigError("regime= needs a conditional CorrGAN (conditional=True)")
         return trainer.sample(n, labels, seed=seed)[:, 0].double()
 
-    def sample(self, n: int, seed: int | None = 0, regime: int | str | None = None) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None, regime: int | str | None = None) -> np.ndarray:
         """Draw ``n`` valid correlation matrices, shape (n, N, N).
 
         ``regime`` (conditional models): ``"stressed"``, ``"normal"`` or ``"rally"``.

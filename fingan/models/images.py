@@ -143,7 +143,7 @@ class ImageGAN(Recipe):
         self._train(x, y, out_dir=out_dir, resume=resume)
         return self
 
-    def sample(self, n: int, seed: int | None = 0, labels: Any | None = None) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None, labels: Any | None = None) -> np.ndarray:
         """Draw ``n`` images (n, channels, size, size) in [-1, 1].
 
         Conditional, AC-GAN and InfoGAN models take ``labels`` (n,): classes, or InfoGAN

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +55,18 @@ class PathModel:
         if self.columns_ is None:
             raise ConfigError(f"this {type(self).__name__} is not fitted yet: call fit(...) first")
 
-    def sample(self, n_paths: int, length: int = 252, seed: int | None = 0, **options: Any) -> pd.DataFrame:
+    def sample(self, n_paths: int, length: int = 252, seed: int | None = None, **options: Any) -> pd.DataFrame:
         """Draw ``n_paths`` return paths of ``length`` business days after the training data.
 
         Returns a DataFrame indexed by the business days following the last training
         date, with one column per path (single asset) or columns ``(path, asset)``
-        (several assets). The same seed gives the same paths. No path is ever dropped.
+        (several assets). The same seed gives the same paths, in memory or streamed in
+        chunks of any size; ``seed=None`` draws fresh paths on every call. No path is ever
+        dropped.
         """
         self._check_fitted()
         n_paths, length = as_count(n_paths, "n_paths"), as_count(length, "length")
-        paths = np.asarray(self._paths(n_paths, length, seed, **options), dtype=float)
+        paths = np.concatenate(list(self._blocks(n_paths, length, seed, **options)))
         index = pd.bdate_range(self._start_after(**options) + pd.offsets.BDay(1), periods=int(length), name="date")
         if len(self.columns_) == 1:
             return pd.DataFrame(paths[:, :, 0].T, index=index, columns=pd.RangeIndex(n_paths, name="path"))
@@ -76,7 +78,7 @@ class PathModel:
         n_paths: int,
         length: int = 252,
         start_price: float | dict[str, float] = 1.0,
-        seed: int | None = 0,
+        seed: int | None = None,
         **options: Any,
     ) -> pd.DataFrame:
         """Price paths ``start_price * exp(cumulative sampled returns)``, laid out like :meth:`sample`.
@@ -94,21 +96,40 @@ class PathModel:
             start = float(start_price)
         return prices_from_returns(returns, start)
 
+    #: Paths are drawn in blocks of this many, block ``k`` with a seed derived from
+    #: ``(seed, k)`` (block 0 with ``seed`` itself), so path ``i`` is the same whether the
+    #: paths are drawn at once or streamed in chunks of any size.
+    draw_block: int = 10_000
+
+    def _blocks(self, n_paths: int, length: int, seed: int | None, **options: Any) -> Iterator[np.ndarray]:
+        """The paths (n, length, n_assets) in draw blocks."""
+        for k, start in enumerate(range(0, int(n_paths), self.draw_block)):
+            size = min(self.draw_block, int(n_paths) - start)
+            block_seed = seed if seed is None or k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+            yield np.asarray(self._paths(size, int(length), block_seed, **options), dtype=float)
+
     def sample_chunks(
-        self, n_paths: int, length: int = 252, chunk_size: int = 10_000, seed: int | None = 0, **options: Any
+        self, n_paths: int, length: int = 252, chunk_size: int = 10_000, seed: int | None = None, **options: Any
     ) -> Iterator[np.ndarray]:
         """Yield log-return paths ``chunk_size`` at a time, arrays (n_chunk, length, n_assets).
 
-        Memory is bounded by one chunk. Chunk ``k`` is drawn with a seed derived from
-        ``(seed, k)``, so the same seed and chunk size give the same paths.
+        The paths are those of :meth:`sample` with the same seed, whatever the chunk size.
+        Memory is bounded by one chunk plus one draw block (:attr:`draw_block` paths).
         """
         self._check_fitted()
         n_paths, length = as_count(n_paths, "n_paths"), as_count(length, "length")
-        chunk_size = as_count(chunk_size, "chunk_size")
-        for k, start in enumerate(range(0, int(n_paths), int(chunk_size))):
-            size = min(int(chunk_size), int(n_paths) - start)
-            chunk_seed = None if seed is None else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-            yield np.asarray(self._paths(size, int(length), chunk_seed, **options), dtype=float)
+        chunk_size = int(as_count(chunk_size, "chunk_size"))
+        pending: list[np.ndarray] = []
+        held = 0
+        for block in self._blocks(n_paths, length, seed, **options):
+            pending.append(block)
+            held += len(block)
+            while held >= chunk_size:
+                joined = np.concatenate(pending)
+                yield joined[:chunk_size]
+                pending, held = [joined[chunk_size:]], held - chunk_size
+        if held:
+            yield np.concatenate(pending)
 
     def sample_to_parquet(
         self,
@@ -116,7 +137,7 @@ class PathModel:
         n_paths: int,
         length: int = 252,
         chunk_size: int = 10_000,
-        seed: int | None = 0,
+        seed: int | None = None,
         prices: bool = False,
         start_price: float = 1.0,
         progress: bool = False,
@@ -130,36 +151,52 @@ class PathModel:
         :func:`read_parquet_paths` reads it back chunk by chunk. The file appears only
         when complete (written to a temporary file, then renamed).
         """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-        from tqdm.auto import tqdm
-
-        from fingan.engine.checkpoint import atomic_write
-
         self._check_fitted()
         dates = pd.bdate_range(self._start_after(**options) + pd.offsets.BDay(1), periods=int(length))
-        day_columns = [d.date().isoformat() for d in dates]
-        assets = list(map(str, self.columns_))
-        fields = [pa.field("path", pa.int64())] + ([pa.field("asset", pa.string())] if len(assets) > 1 else [])
-        schema = pa.schema(fields + [pa.field(c, pa.float32()) for c in day_columns])
+        chunks = self.sample_chunks(n_paths, length, chunk_size, seed, **options)
+        if prices:
+            chunks = (np.exp(np.cumsum(chunk, axis=1)) * start_price for chunk in chunks)
+        return write_parquet_paths(path, chunks, dates, list(map(str, self.columns_)), progress=progress,
+                                   total=int(n_paths))
 
-        def write(tmp: str) -> None:
-            first = 0
-            with pq.ParquetWriter(tmp, schema) as writer, \
-                    tqdm(total=int(n_paths), disable=progress is not True, desc="sampling", unit="path") as bar:
-                for chunk in self.sample_chunks(n_paths, length, chunk_size, seed, **options):
-                    n = len(chunk)
-                    values = np.exp(np.cumsum(chunk, axis=1)) * start_price if prices else chunk
-                    rows = values.transpose(0, 2, 1).reshape(n * len(assets), int(length)).astype(np.float32)
-                    columns = {"path": np.repeat(np.arange(first, first + n, dtype=np.int64), len(assets))}
-                    if len(assets) > 1:
-                        columns["asset"] = np.tile(assets, n)
-                    columns.update({c: rows[:, j] for j, c in enumerate(day_columns)})
-                    writer.write_table(pa.table(columns, schema=schema))
-                    first += n
-                    bar.update(n)
 
-        return atomic_write(path, write)
+def write_parquet_paths(
+    path: str | os.PathLike, chunks: Iterable[np.ndarray], dates: Sequence[Any], assets: Sequence[str],
+    progress: bool | str = False, total: int | None = None,
+) -> Path:
+    """Write paths, given as chunks (n, length, n_assets), in fingan's Parquet scenario layout.
+
+    One row per path (and asset): ``path`` (int64), ``asset`` (several assets only), then
+    one float32 column per day (ISO dates). Written atomically, one row group per chunk;
+    :func:`read_parquet_paths` reads it back chunk by chunk.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from tqdm.auto import tqdm
+
+    from fingan.engine.checkpoint import atomic_write
+
+    day_columns = [pd.Timestamp(d).date().isoformat() for d in dates]
+    length, assets = len(day_columns), list(assets)
+    fields = [pa.field("path", pa.int64())] + ([pa.field("asset", pa.string())] if len(assets) > 1 else [])
+    schema = pa.schema(fields + [pa.field(c, pa.float32()) for c in day_columns])
+
+    def write(tmp: str) -> None:
+        first = 0
+        with pq.ParquetWriter(tmp, schema) as writer, \
+                tqdm(total=total, disable=progress is not True, desc="sampling", unit="path") as bar:
+            for chunk in chunks:
+                n = len(chunk)
+                rows = np.asarray(chunk).transpose(0, 2, 1).reshape(n * len(assets), length).astype(np.float32)
+                columns = {"path": np.repeat(np.arange(first, first + n, dtype=np.int64), len(assets))}
+                if len(assets) > 1:
+                    columns["asset"] = np.tile(assets, n)
+                columns.update({c: rows[:, j] for j, c in enumerate(day_columns)})
+                writer.write_table(pa.table(columns, schema=schema))
+                first += n
+                bar.update(n)
+
+    return atomic_write(path, write)
 
 
 def read_parquet_paths(path: str | os.PathLike, batch_size: int = 10_000) -> Iterator[np.ndarray]:

@@ -296,7 +296,7 @@ class QuantGAN(PathModel, Recipe):
         return self.last_date_ if history is None else as_return_frame(history).index[-1]
 
     def sample(
-        self, n_paths: int, length: int = 252, seed: int | None = 0, regime: int | str | None = None,
+        self, n_paths: int, length: int = 252, seed: int | None = None, regime: int | str | None = None,
         history: pd.DataFrame | pd.Series | None = None,
     ) -> pd.DataFrame:
         """Draw return paths of any length in one pass (see :meth:`PathModel.sample`).
@@ -349,7 +349,7 @@ class QuantGAN(PathModel, Recipe):
 
     @torch.no_grad()
     def filter_history(
-        self, returns: pd.DataFrame | pd.Series, keep: Any = (), particles: int = 64, seed: int | None = 0,
+        self, returns: pd.DataFrame | pd.Series, keep: Any = (), particles: int = 64, seed: int | None = None,
     ) -> tuple[Any, int]:
         """Run the SVNN's particle filter (:meth:`fingan.nets.SVNN.filter`) over real returns.
 
@@ -392,7 +392,7 @@ class QuantGAN(PathModel, Recipe):
         origins: Any = None,
         n_paths: int = 1000,
         horizon: int = 10,
-        seed: int | None = 0,
+        seed: int | None = None,
         regime: int | str | None = None,
         particles: int = 64,
         chunk_paths: int = 100_000,

@@ -130,7 +130,7 @@ class ToyGAN(Recipe):
         self._train(data, out_dir=out_dir, resume=resume)
         return self
 
-    def sample(self, n: int, seed: int | None = 0) -> np.ndarray:
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """Draw ``n`` points in data units, shape (n, d); the same seed gives the same points."""
         n = as_count(n, "n")
         z = self._require_fitted().sample(n, seed=seed)
