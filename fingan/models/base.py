@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +33,39 @@ class Recipe:
     """
 
     config_class: ClassVar[type]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each recipe the signature of its options, so inspect, help() and scikit-learn see them."""
+        super().__init_subclass__(**kwargs)
+        if "config_class" in cls.__dict__:
+            params = [inspect.Parameter("config", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
+            params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
+                       for name, value in cls._defaults().items()]
+            cls.__signature__ = inspect.Signature(params)
+
+    @classmethod
+    def _defaults(cls) -> dict[str, Any]:
+        """Every option by name with its default: the recipe's config fields, then the trainer's."""
+        cfg = cls.config_class()
+        out = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name != "trainer"}
+        out.update({f.name: getattr(cfg.trainer, f.name) for f in dataclasses.fields(TrainerConfig) if f.name not in out})
+        return out
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Every option by name (recipe and training), as scikit-learn's ``get_params``."""
+        model_fields = {f.name for f in dataclasses.fields(self.config)}
+        return {name: getattr(self.config if name in model_fields else self.config.trainer, name)
+                for name in self._defaults()}
+
+    def set_params(self, **params: Any) -> Recipe:
+        """Set options by name, checked as the constructor checks them; returns the model."""
+        self.config = type(self)(self.config, **params).config
+        return self
+
+    def __repr__(self) -> str:
+        defaults = self._defaults()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if k in defaults and not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     def __init__(self, config: Any | None = None, **options: Any) -> None:
         cfg = dataclasses.replace(config) if config is not None else self.config_class()
@@ -128,6 +162,24 @@ class Recipe:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise CheckpointError(f"{path}: the saved weights and fitted state do not fit its config ({first})") from None
         return model
+
+
+def unchanged(value: Any, normalised: tuple) -> Any:
+    """``value`` itself when it already is ``normalised`` (same tuple, same element types), else ``normalised``.
+
+    Recipes normalise tuple options; keeping the very object a caller passed lets
+    scikit-learn's ``clone`` check that the constructor stored its parameters as given.
+    """
+    same = isinstance(value, tuple) and len(value) == len(normalised) and all(
+        type(a) is type(b) and a == b for a, b in zip(value, normalised))
+    return value if same else normalised
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays and the like: shown as changed
+        return False
 
 
 MODEL_KEYS = ("recipe", "config", "trainer", "extra")

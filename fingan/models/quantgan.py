@@ -16,7 +16,7 @@ from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError, as_count
-from fingan.models.base import Recipe, regime_labels
+from fingan.models.base import Recipe, regime_labels, unchanged
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
 from fingan.validation.returns import selection_score
@@ -144,11 +144,11 @@ class QuantGAN(PathModel, Recipe):
     def __init__(self, config: QuantGANConfig | None = None, **options: Any) -> None:
         super().__init__(config, **options)
         cfg = self.config
-        cfg.dilations = tuple(int(d) for d in cfg.dilations)
+        cfg.dilations = unchanged(cfg.dilations, tuple(int(d) for d in cfg.dilations))
         if cfg.hidden < 1 or cfg.noise_dim < 1 or cfg.kernel_size < 1 or any(d < 1 for d in cfg.dilations):
             raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
-        cfg.critic_inputs = check_critic_inputs(cfg.critic_inputs, "critic_inputs")
-        cfg.memory = check_half_lives(cfg.memory)
+        cfg.critic_inputs = unchanged(cfg.critic_inputs, check_critic_inputs(cfg.critic_inputs, "critic_inputs"))
+        cfg.memory = unchanged(cfg.memory, check_half_lives(cfg.memory))
         if cfg.max_drift is not None and not float(cfg.max_drift) > 0:
             raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
         if cfg.generator not in GENERATORS:
