@@ -190,9 +190,15 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
 def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corrgan", help="train a CorrGAN on correlation matrices of a stock panel")
     _add_data_flags(p, "sp500-stocks")
-    p.add_argument("--n-assets", type=_positive_int, default=20, help="matrix size N (random subsets when smaller)")
-    p.add_argument("--window", type=_positive_int, default=252, help="days per empirical correlation matrix")
-    p.add_argument("--step", type=_positive_int, default=5, help="days between windows")
+    p.add_argument("--n-assets", type=_positive_int,
+                   help="matrix size N, random subsets when smaller than the panel (default: 20; with --order "
+                        "panel every ticker)")
+    p.add_argument("--order", choices=["clustered", "panel"],
+                   help="rows of each matrix: reordered by clustering (the paper's; default) or the panel's "
+                        "tickers in order")
+    p.add_argument("--config", type=Path, help="a CorrGANConfig as TOML or JSON (flags given override it)")
+    p.add_argument("--window", type=_positive_int, help="days per empirical correlation matrix (default: 252)")
+    p.add_argument("--step", type=_positive_int, help="days between windows (default: 5)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--steps", type=_positive_int, help="generator steps (default: the recipe's)")
@@ -203,7 +209,7 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the market regime (stressed / normal / rally) of each window")
-    p.add_argument("--postprocess", choices=["higham", "clip"], default="higham",
+    p.add_argument("--postprocess", choices=["higham", "clip"],
                    help="make samples valid correlation matrices: higham (nearest) or clip (eigenvalues)")
     p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
     _add_run_flags(p)
@@ -701,12 +707,19 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
 def train_corrgan(args: argparse.Namespace) -> int:
     """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt``."""
-    from fingan.models.corrgan import CorrGAN
+    from fingan.config import load_config
+    from fingan.models.corrgan import CorrGAN, CorrGANConfig
 
-    options = _given(args, "steps", "objective", "channels", "batch_size", "seed", "amp")
-    model = CorrGAN(n_assets=args.n_assets, window=args.window, step=args.step, conditional=args.conditional,
-                    postprocess=args.postprocess, device=args.device, progress=args.progress, **options)
+    config = load_config(CorrGANConfig, args.config) if args.config is not None else None
+    options = _given(args, "steps", "objective", "channels", "batch_size", "seed", "amp", "n_assets", "window", "step",
+                     "order", "postprocess")
+    if args.conditional:
+        options["conditional"] = True
     returns = _returns_for(args)
+    order = options.get("order", config.order if config is not None else "clustered")
+    if order == "panel" and "n_assets" not in options:
+        options["n_assets"] = returns.shape[1]  # every ticker of the panel, in its order
+    model = CorrGAN(config, device=args.device, progress=args.progress, **options)
     market = None
     if args.conditional and args.data == "sp500-stocks":  # its bundled index; other panels: equal weight
         from fingan.data.prices import load_index
@@ -718,10 +731,11 @@ def train_corrgan(args: argparse.Namespace) -> int:
     if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
         return 0
     _save_run(model, args.out, {
-        "data": str(args.data), "assets": list(map(str, returns.columns)), "n_assets": args.n_assets,
-        "window": args.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps})
-    print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {args.n_assets} assets "
-          f"({args.window}-day windows every {args.step} days)")
+        "data": str(args.data), "assets": list(map(str, returns.columns)), "order": model.config.order,
+        "matrix_assets": model.assets_, "n_assets": model.config.n_assets,
+        "window": model.config.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps})
+    print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {model.config.n_assets} assets "
+          f"({model.config.window}-day windows every {model.config.step} days)")
     _print_written(args.out)
     return 0
 

@@ -215,6 +215,19 @@ def test_train_corrgan_sample_matrices_and_validate(tmp_path, capsys):
     assert "Perron-Frobenius share" in capsys.readouterr().out
 
 
+def test_train_corrgan_in_panel_order_from_a_config_file(tmp_path, capsys):
+    config = tmp_path / "corr.toml"
+    config.write_text("window = 126\nchannels = 8\n[trainer]\nsteps = 3\nbatch_size = 16\n")
+    run = tmp_path / "panel"
+    assert main(["train", "corrgan", "--data", "sp500-stocks", "--tickers", "AAPL,MSFT,JPM,XOM", "--start",
+                 "2010-01-01", "--order", "panel", "--step", "21", "--config", str(config), "--out", str(run),
+                 "--no-progress"]) == 0
+    assert "of 4 assets (126-day windows every 21 days)" in capsys.readouterr().out  # config file, then flags
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["matrix_assets"] == ["AAPL", "MSFT", "JPM", "XOM"] and summary["order"] == "panel"
+    assert summary["assets"] == ["AAPL", "MSFT", "JPM", "XOM"] and summary["steps"] == 3
+
+
 def test_train_image_writes_grid_metrics_and_model(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "digits"

@@ -210,3 +210,21 @@ def test_the_scorecard_bands_tell_a_trained_corrgan_from_one_stopped_after_20_st
     counts = {name: int(scorecard(gan.sample(300, seed=0), real, window=252, plots=False).pass_counts()["synthetic"]
                         .split()[0]) for name, gan in (("20 steps", short), ("400 steps", fitted))}
     assert counts["20 steps"] <= 2 and counts["400 steps"] > counts["20 steps"], counts  # 1 and 3 of 10 when written
+
+
+def test_panel_order_keeps_the_tickers_in_every_matrix(stocks, tmp_path):
+    tickers = ["AAPL", "MSFT", "JPM", "XOM", "PG", "KO"]
+    panel = stocks[tickers].loc["2010":"2014"]
+    gan = CorrGAN(order="panel", n_assets=6, window=126, step=21, channels=8, batch_size=16, steps=3,
+                  device="cpu").fit(panel)
+    assert gan.assets_ == tickers and gan.sample(4, seed=0).shape == (4, 6, 6)
+    real, _ = gan.training_matrices(panel)
+    np.testing.assert_allclose(real[0], panel.iloc[:126].corr().to_numpy(), atol=1e-10)  # rows in ticker order
+    gan.save(tmp_path / "m.pt")
+    assert load_model(tmp_path / "m.pt").assets_ == tickers
+    with pytest.raises(ConfigError, match="order='panel'"):
+        CorrGAN(order="panel", n_assets=4, window=126, device="cpu").fit(panel)
+    with pytest.raises(ConfigError, match="order must be"):
+        CorrGAN(order="sorted")
+    assert CorrGAN(n_assets=6, window=126, step=21, channels=8, batch_size=16, steps=1, device="cpu").fit(
+        panel).assets_ is None  # clustered rows are abstract positions

@@ -46,6 +46,11 @@ class CorrGANConfig:
     min_eigenvalue : float
         Floor of the eigenvalues of every sample (before rescaling to a unit diagonal);
         raise it (e.g. 1e-3) when samples are inverted, as minimum-variance weights do.
+    order : {"clustered", "panel"}
+        Row order of the training matrices, and so of the samples. ``"clustered"`` (the
+        paper's): each matrix reordered by hierarchical clustering, so positions are
+        abstract assets. ``"panel"``: the panel's own order, every matrix over the same
+        tickers (``n_assets`` must then be the panel's width); ``assets_`` names them.
     trainer : TrainerConfig
         ``wgan-gp`` with one critic step per generator step and TTUR by default.
     """
@@ -60,6 +65,7 @@ class CorrGANConfig:
     postprocess: str = "higham"
     nearest_tol: float = 1e-8
     min_eigenvalue: float = 1e-8
+    order: str = "clustered"
     trainer: TrainerConfig = field(
         default_factory=lambda: TrainerConfig(
             objective="wgan-gp", steps=2000, batch_size=64, n_critic=1, lr_g=1e-4, lr_d=4e-4, log_every=50
@@ -110,6 +116,9 @@ class CorrGAN(Recipe):
             raise ConfigError(f"min_eigenvalue must be in (0, 1), got {cfg.min_eigenvalue}")
         if cfg.postprocess not in ("higham", "clip"):
             raise ConfigError(f"postprocess must be 'higham' or 'clip', not {cfg.postprocess!r}")
+        if cfg.order not in ("clustered", "panel"):
+            raise ConfigError(f"order must be 'clustered' or 'panel', not {cfg.order!r}")
+        self.assets_: list[str] | None = None
         self.regime_edges_: np.ndarray | None = None
         self.regime_shares_: np.ndarray | None = None
         self.n_train_: int | None = None
@@ -127,7 +136,7 @@ class CorrGAN(Recipe):
         """The empirical matrices (n, N, N) the model trains on, and their window starts."""
         cfg = self.config
         return rolling_correlations(returns, cfg.window, cfg.step, cfg.n_assets, n_samples=cfg.n_matrices,
-                                    seed=cfg.trainer.seed, order=True, return_starts=True)
+                                    seed=cfg.trainer.seed, order=cfg.order == "clustered", return_starts=True)
 
     def fit(
         self,
@@ -143,6 +152,10 @@ class CorrGAN(Recipe):
         """
         cfg = self.config
         frame = as_return_frame(returns)
+        if cfg.order == "panel" and frame.shape[1] != cfg.n_assets:
+            raise ConfigError(f"order='panel' keeps the same tickers in every matrix: n_assets ({cfg.n_assets}) must "
+                              f"be the panel's {frame.shape[1]} assets (choose them with tickers=...)")
+        self.assets_ = [str(c) for c in frame.columns] if cfg.order == "panel" else None
         corr, starts = self.training_matrices(frame)
         labels = None
         if cfg.conditional:
@@ -186,9 +199,11 @@ class CorrGAN(Recipe):
             "regime_edges": None if self.regime_edges_ is None else self.regime_edges_.tolist(),
             "regime_shares": None if self.regime_shares_ is None else self.regime_shares_.tolist(),
             "n_train": self.n_train_,
+            "assets": self.assets_,
         }
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.regime_edges_ = None if state["regime_edges"] is None else np.asarray(state["regime_edges"])
         self.regime_shares_ = None if state["regime_shares"] is None else np.asarray(state["regime_shares"])
         self.n_train_ = state["n_train"]
+        self.assets_ = state.get("assets")  # files written before the order option have none
