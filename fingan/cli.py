@@ -78,6 +78,39 @@ def _key_value(text: str) -> tuple[str, Any]:
         return key.replace("-", "_"), value
 
 
+# Benchmarks whose logic lives in their script under benchmarks/ (shipped in the sdist).
+SCRIPT_BENCHMARKS = {
+    "images": "every image GAN variant and the VAE on the digits",
+    "precision": "bf16 against float32 on the CPU",
+    "robust-location": "robust mean estimation under contamination",
+    "scale": "nearest correlation, vectorised facts and streaming at scale",
+    "scorecard-bands": "facts passed per kind of path under the sampling bands",
+    "toy-modes": "modes captured on ring-8 and grid-25 per GAN variant",
+    "toy-resampling": "the robust GAN estimator over many repetitions",
+}
+
+
+def _run_script_benchmark(name: str, script_args: list[str]) -> int:
+    """Run ``benchmarks/<name>.py`` of the checkout (or the current folder) with its own flags."""
+    import runpy
+
+    file = f"{name.replace('-', '_')}.py"
+    candidates = [Path(__file__).resolve().parent.parent / "benchmarks" / file, Path.cwd() / "benchmarks" / file]
+    script = next((c for c in candidates if c.is_file()), None)
+    if script is None:
+        raise ConfigError(f"benchmarks/{file} is not here: the benchmark scripts come with the source "
+                          "(a checkout or the sdist); run fingan from there")
+    saved = sys.argv
+    sys.argv = [str(script), *script_args]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exc:  # argparse --help / errors inside the script
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
+
+
 # Names the parser offers, written here so that `fingan --help` imports neither torch nor
 # scipy; tests/test_cli.py checks them against the registries they come from.
 TOY_NAMES = ("gaussian", "grid25", "huber", "mixture", "ring8")
@@ -333,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_corr.add_argument("--out", type=Path, help="write the Markdown tables here")
     bench_corr.add_argument("--progress", action=argparse.BooleanOptionalAction,
                             help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
+
+    for name, what in SCRIPT_BENCHMARKS.items():  # the others run their script in benchmarks/ (a checkout)
+        bench_sub.add_parser(name, help=f"{what} (benchmarks/{name.replace('-', '_')}.py; its own flags)")
 
     sub.add_parser("objectives", help="list the registered objectives")
 
@@ -1053,6 +1089,13 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
+    given = list(sys.argv[1:] if argv is None else argv)
+    if len(given) >= 2 and given[0] == "bench" and given[1] in SCRIPT_BENCHMARKS:  # the script parses its own flags
+        try:
+            return _run_script_benchmark(given[1], given[2:])
+        except FinganError as exc:
+            print(f"fingan: error: {exc}", file=sys.stderr)
+            return 1
     args = build_parser().parse_args(argv)
     if getattr(args, "progress", False) is None:
         args.progress = True if sys.stderr.isatty() else "lines"  # a bar on a terminal; plain lines in a log

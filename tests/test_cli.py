@@ -356,3 +356,17 @@ def test_a_long_cpu_run_is_announced(capsys):
     small.trainer.batch_size, small.trainer.steps = 64, 1200
     _warn_if_long_on_cpu(small, "cpu")  # the demo's network: minutes
     assert capsys.readouterr().err == ""
+
+
+def test_fingan_bench_reaches_every_benchmark_script():
+    from pathlib import Path
+
+    from fingan.cli import SCRIPT_BENCHMARKS
+
+    scripts = {p.stem for p in (Path(__file__).resolve().parents[1] / "benchmarks").glob("*.py")}
+    built_in = {"returns": "returns", "var": "var_backtest", "correlations": "correlations", "throughput": "throughput"}
+    assert scripts == set(built_in.values()) | {n.replace("-", "_") for n in SCRIPT_BENCHMARKS}
+    result = run_cli("bench", "toy-modes", "--help")
+    assert result.returncode == 0 and "usage: toy_modes.py" in result.stdout
+    bad = run_cli("bench", "scorecard-bands", "--nonsense")
+    assert bad.returncode == 2 and "unrecognized arguments: --nonsense" in bad.stderr
