@@ -122,9 +122,9 @@ IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
 def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("toy", help="train a GAN on a toy distribution")
     p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
-    p.add_argument("--objective", default="wgan-gp", metavar="NAME",
-                   help=f"one of: {', '.join(OBJECTIVE_NAMES)}")
-    p.add_argument("--steps", type=_positive_int, default=2000, help="generator steps")
+    p.add_argument("--objective", metavar="NAME",
+                   help=f"one of: {', '.join(OBJECTIVE_NAMES)} (default: wgan-gp, or the --config file's)")
+    p.add_argument("--steps", type=_positive_int, help="generator steps (default: 2000)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
@@ -134,13 +134,14 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
     p.add_argument("--ema-decay", type=float,
                    help="keep an exponential moving average of the generator weights with this decay")
-    p.add_argument("--instance-noise", type=_positive_or_zero_float, default=0.0,
+    p.add_argument("--instance-noise", type=_positive_or_zero_float,
                    help="standard deviation of Gaussian noise added to the critic's inputs")
-    p.add_argument("--minibatch-kernels", type=_non_negative_int, default=0,
+    p.add_argument("--minibatch-kernels", type=_non_negative_int,
                    help="minibatch-discrimination kernels in the critic (0: none)")
-    p.add_argument("--pack", type=_positive_int, default=1, help="PacGAN packing degree")
+    p.add_argument("--pack", type=_positive_int, help="PacGAN packing degree (default: 1)")
     p.add_argument("--n-samples", type=_positive_int, default=2500, help="samples for the metrics and plot")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=int, help="random seed (default: 0)")
+    p.add_argument("--config", type=Path, help="a ToyGANConfig as TOML or JSON (flags given override it)")
     _add_run_flags(p)
 
 
@@ -254,17 +255,17 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
     p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
     p.add_argument("--size", type=_positive_int, default=16, help="image side (a power of 2)")
-    p.add_argument("--arch", default="dcgan", choices=["dcgan", "progressive"],
-                   help="generator and critic architecture")
-    p.add_argument("--variant", default="gan", choices=["gan", "conditional", "acgan", "infogan"],
-                   help="plain, class-conditional, AC-GAN or InfoGAN")
-    p.add_argument("--objective", default="ns", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow")
+    p.add_argument("--arch", choices=["dcgan", "progressive"],
+                   help="generator and critic architecture (default: dcgan)")
+    p.add_argument("--variant", choices=["gan", "conditional", "acgan", "infogan"],
+                   help="plain, class-conditional, AC-GAN or InfoGAN (default: gan)")
+    p.add_argument("--objective", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow (default: ns)")
     p.add_argument("--objective-param", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
                    help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
     p.add_argument("--drift", type=_positive_float, help="drift penalty weight (progressive growing: 0.001)")
     p.add_argument("--betas", type=_positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
-    p.add_argument("--steps", type=_positive_int, default=2000, help="generator steps")
+    p.add_argument("--steps", type=_positive_int, help="generator steps (default: 2000)")
     p.add_argument("--channels", type=_positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
     p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
@@ -273,7 +274,8 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument("--seed", type=int, help="random seed (default: 0)")
+    p.add_argument("--config", type=Path, help="an ImageGANConfig as TOML or JSON (flags given override it)")
     _add_run_flags(p)
 
 
@@ -433,31 +435,25 @@ def train_toy(args: argparse.Namespace) -> dict[str, Any] | None:
     from fingan.validation.plots import plot_toy_samples
     from fingan.validation.toy import ks_distance, mmd, mode_metrics
 
-    options = {
-        "objective": args.objective,
-        "steps": args.steps,
-        "spectral_norm": args.sn,
-        "batch_size": args.batch_size,
-        "n_critic": args.n_critic,
-        "lr_g": args.lr_g,
-        "lr_d": args.lr_d,
-        "ema_decay": args.ema_decay,
-        "instance_noise": args.instance_noise,
-        "minibatch_kernels": args.minibatch_kernels,
-        "pack": args.pack,
-        "seed": args.seed,
-        "device": args.device,
-        "amp": args.amp,
-        "progress": args.progress,
-    }
-    model = ToyGAN(**{k: v for k, v in options.items() if v is not None})
+    from fingan.config import load_config
+    from fingan.models.toy import ToyGANConfig
+
+    config = load_config(ToyGANConfig, args.config) if args.config is not None else None
+    options = _given(args, "objective", "steps", "batch_size", "n_critic", "lr_g", "lr_d", "ema_decay", "instance_noise",
+                     "minibatch_kernels", "pack", "seed", "amp")
+    if config is None:
+        options.setdefault("objective", "wgan-gp")  # the command's default; a config file brings its own
+    if args.sn:
+        options["spectral_norm"] = True
+    model = ToyGAN(config, device=args.device, progress=args.progress, **options)
+    trainer_cfg = model.config.trainer
     mixture = toy_distribution(args.dataset)
-    data = load_toy(args.dataset, seed=args.seed)
+    data = load_toy(args.dataset, seed=trainer_cfg.seed)
     model.fit(data, out_dir=args.out, resume=args.resume)
     if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
         return None
-    samples = model.sample(args.n_samples, seed=args.seed)
-    summary: dict[str, Any] = {"dataset": args.dataset, "objective": args.objective, "steps": args.steps}
+    samples = model.sample(args.n_samples, seed=trainer_cfg.seed)
+    summary: dict[str, Any] = {"dataset": args.dataset, "objective": trainer_cfg.objective, "steps": trainer_cfg.steps}
     if args.dataset not in DEFAULT_SIZES:  # well-separated modes: mode metrics apply
         summary.update(mode_metrics(samples, mixture))
     if mixture.dim == 1:
@@ -465,7 +461,7 @@ def train_toy(args: argparse.Namespace) -> dict[str, Any] | None:
     summary["mmd"] = mmd(samples, data)
     model.save(args.out / "model.pt")
     plot_toy_samples(samples, data[: args.n_samples], args.out / "samples.png",
-                     title=f"{args.dataset}, {args.objective}", modes=mixture.means if mixture.dim == 2 else None)
+                     title=f"{args.dataset}, {trainer_cfg.objective}", modes=mixture.means if mixture.dim == 2 else None)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -784,23 +780,31 @@ def train_image(args: argparse.Namespace) -> int:
     from fingan.models.images import ImageGAN
     from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
-    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas", "amp")
-    model = ImageGAN(arch=args.arch, variant=args.variant, objective=args.objective,
-                     objective_params=dict(args.objective_param), spectral_norm=args.sn, steps=args.steps,
-                     seed=args.seed, device=args.device, progress=args.progress, **options)
+    from fingan.config import load_config
+    from fingan.models.images import ImageGANConfig
+
+    config = load_config(ImageGANConfig, args.config) if args.config is not None else None
+    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas", "amp", "arch",
+                     "variant", "objective", "steps", "seed")
+    if args.objective_param:
+        options["objective_params"] = dict(args.objective_param)
+    if args.sn:
+        options["spectral_norm"] = True
+    model = ImageGAN(config, device=args.device, progress=args.progress, **options)
+    cfg = model.config
     images, labels = load_images(args.dataset, size=args.size, root=args.root, download=args.download)
     _refuse_existing(args.out / "model.pt", "--out")
     model.fit(images, labels, out_dir=args.out, resume=args.resume)
     if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
         return 0
     model.save(args.out / "model.pt")
-    title = (f"{args.dataset}, {args.arch}, {args.variant}, {args.objective}{' + SN' if args.sn else ''}, "
-             f"{args.steps} steps")
+    title = (f"{args.dataset}, {cfg.arch}, {cfg.variant}, {cfg.trainer.objective}"
+             f"{' + SN' if cfg.trainer.spectral_norm else ''}, {cfg.trainer.steps} steps")
     model.save_grid(args.out / "samples.png", title=title)
     net = feature_classifier(args.dataset, images, labels)
-    samples = model.sample(2000, seed=args.seed)
+    samples = model.sample(2000, seed=cfg.trainer.seed)
     metrics = image_metrics(net, images, samples)
-    if args.variant in ("conditional", "acgan"):
+    if cfg.variant in ("conditional", "acgan"):
         metrics["class accuracy"] = class_accuracy(net, samples, torch.arange(2000) % model.n_classes_)
     _write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
     print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))

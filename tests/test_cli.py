@@ -370,3 +370,21 @@ def test_fingan_bench_reaches_every_benchmark_script():
     assert result.returncode == 0 and "usage: toy_modes.py" in result.stdout
     bad = run_cli("bench", "scorecard-bands", "--nonsense")
     assert bad.returncode == 2 and "unrecognized arguments: --nonsense" in bad.stderr
+
+
+def test_every_train_command_reads_a_config_file_and_flags_override_it(tmp_path, capsys, monkeypatch):
+    toy = tmp_path / "toy.toml"
+    toy.write_text('pack = 2\n[trainer]\nobjective = "hinge"\nsteps = 12\nbatch_size = 32\n')
+    assert main(["train", "toy", "--config", str(toy), "--steps", "9", "--out", str(tmp_path / "t"), "--no-progress",
+                 "--n-samples", "300"]) == 0
+    summary = json.loads((tmp_path / "t" / "summary.json").read_text())
+    assert summary["objective"] == "hinge" and summary["steps"] == 9  # file, then the flag given
+    saved = torch.load(tmp_path / "t" / "model.pt", weights_only=True)["config"]
+    assert saved["pack"] == 2 and saved["trainer"]["batch_size"] == 32
+    monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
+    image = tmp_path / "image.toml"
+    image.write_text('channels = 8\nvariant = "conditional"\n[trainer]\nsteps = 3\nobjective = "hinge"\n')
+    assert main(["train", "image", "--config", str(image), "--out", str(tmp_path / "i"), "--no-progress"]) == 0
+    assert "digits, dcgan, conditional, hinge, 3 steps" in capsys.readouterr().out
+    saved = torch.load(tmp_path / "i" / "model.pt", weights_only=True)["config"]
+    assert saved["channels"] == 8 and saved["trainer"]["objective"] == "hinge"
