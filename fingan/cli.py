@@ -377,8 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="score synthetic returns or correlation matrices against real data")
     val.add_argument("synthetic", type=Path,
                      help="returns as .csv/.parquet (one column per path) or .npy (n_paths, T); matrices as .npy (n, N, N)")
-    val.add_argument("--reference", default="sp500",
-                     help="price source (sp500, sp500-stocks, a price file) or a .npy of reference matrices")
+    val.add_argument("--data", "--reference", dest="reference", default="sp500",
+                     help="the real data: a price source as in the other commands (sp500, sp500-stocks, a price "
+                          "file, yahoo:A,B) or a .npy of reference matrices; --reference is the same flag")
     val.add_argument("--start", help="first date to use (YYYY-MM-DD)")
     val.add_argument("--end", help="last date to use (YYYY-MM-DD)")
     val.add_argument("--window", type=_positive_int, default=252,

@@ -388,3 +388,14 @@ def test_every_train_command_reads_a_config_file_and_flags_override_it(tmp_path,
     assert "digits, dcgan, conditional, hinge, 3 steps" in capsys.readouterr().out
     saved = torch.load(tmp_path / "i" / "model.pt", weights_only=True)["config"]
     assert saved["channels"] == 8 and saved["trainer"]["objective"] == "hinge"
+
+
+def test_validate_takes_the_data_flag_of_the_other_commands(tmp_path):
+    paths = pd.DataFrame(np.random.default_rng(3).standard_t(4, size=(300, 6)) * 0.01)
+    paths.to_csv(tmp_path / "p.csv")
+    by_data = run_cli("validate", str(tmp_path / "p.csv"), "--data", "sp500", "--end", "2010-12-31", "--no-baselines")
+    by_reference = run_cli("validate", str(tmp_path / "p.csv"), "--reference", "sp500", "--end", "2010-12-31",
+                           "--no-baselines")
+    assert by_data.returncode == 0, by_data.stderr
+    strip = lambda out: [line for line in out.splitlines() if not line.startswith("- written")]  # noqa: E731
+    assert strip(by_data.stdout) == strip(by_reference.stdout) and "1999-01-05 to 2010-12-31" in by_data.stdout
