@@ -128,10 +128,7 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
-    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
-    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
-    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
-    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
+    _add_optimiser_flags(p)
     p.add_argument("--ema-decay", type=float,
                    help="keep an exponential moving average of the generator weights with this decay")
     p.add_argument("--instance-noise", type=_positive_or_zero_float,
@@ -143,6 +140,14 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: 0)")
     p.add_argument("--config", type=Path, help="a ToyGANConfig as TOML or JSON (flags given override it)")
     _add_run_flags(p)
+
+
+def _add_optimiser_flags(p: argparse.ArgumentParser) -> None:
+    """Batch size, critic steps and learning rates; left unset, the recipe's (or its --config file's) apply."""
+    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
+    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
+    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
+    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -202,10 +207,7 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dilations", type=_int_tuple, help="e.g. 1,2,4,8,16,32")
     p.add_argument("--window", type=_positive_int, help="days per training window (default: the recipe's)")
     p.add_argument("--noise-dim", type=_positive_int, help="noise channels per day (default: the recipe's)")
-    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
-    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
-    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
-    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
+    _add_optimiser_flags(p)
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
     p.add_argument("--generator", choices=["svnn", "tcn"],
                    help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
@@ -268,10 +270,7 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=_positive_int, help="generator steps (default: 2000)")
     p.add_argument("--channels", type=_positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
-    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
-    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
-    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
-    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
+    _add_optimiser_flags(p)
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--seed", type=int, help="random seed (default: 0)")

@@ -34,8 +34,9 @@ class GANDistribution(BaseEstimator):
     Parameters
     ----------
     estimator : QuantGAN, optional
-        The (unfitted) model; cloned at :meth:`fit`. By default the demo's network:
-        ``QuantGAN(hidden=32, dilations=(1, 2, 4, 8, 16), window=128, steps=1200)``.
+        The (unfitted) model; cloned at :meth:`fit`. By default the demo's network and
+        budget (``fingan.bench.MODES["small"]``: width 32, dilations 1-16, window 128,
+        1,200 steps).
     horizon : int
         Each sample is the compounded return over this many days of a fresh path.
     random_state : int, optional
@@ -49,6 +50,7 @@ class GANDistribution(BaseEstimator):
 
     def fit(self, X: Any, y: None = None) -> GANDistribution:
         """Fit the GAN on linear returns ``X`` (n_observations, n_assets)."""
+        from fingan.bench import MODES
         from fingan.models import QuantGAN
 
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
@@ -58,7 +60,7 @@ class GANDistribution(BaseEstimator):
             raise DataError("linear returns must be above -100%")
         frame.columns = [str(c) for c in frame.columns]
         base = self.estimator if self.estimator is not None else QuantGAN(
-            hidden=32, dilations=(1, 2, 4, 8, 16), window=128, steps=1200)
+            **{k: v for k, v in MODES["small"].items() if k != "n_paths"})  # the demo's network and budget
         self.estimator_ = clone(base).fit(np.log1p(frame))
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
