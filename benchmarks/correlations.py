@@ -1,13 +1,8 @@
-"""Correlation benchmark: CorrGAN vs LKJ, prescribed-spectrum and bootstrap matrices, with an allocation stress test.
-
-    python benchmarks/correlations.py --mode small --out benchmarks/results/correlations_small.md
-
-Same as ``fingan bench correlations``; see fingan.bench for what is measured.
-"""
+"""``fingan bench correlations``: CorrGAN vs LKJ, spectrum and bootstrap matrices (see fingan.bench.correlations)."""
 
 import sys
 
-from fingan.cli import main
+from fingan.bench.correlations import main
 
 if __name__ == "__main__":
-    sys.exit(main(["bench", "correlations", *sys.argv[1:]]))
+    sys.exit(main())

@@ -1,14 +1,8 @@
-"""Throughput benchmark: training steps/s, samples/s and peak memory of each recipe's nets.
-
-    python benchmarks/throughput.py --out benchmarks/results/throughput_cpu.md
-    python benchmarks/throughput.py --devices cuda --out benchmarks/results/throughput_cuda.md   # on a GPU
-
-Same as ``fingan bench throughput``; see fingan.bench.throughput for what is measured.
-"""
+"""``fingan bench throughput``: training steps/s, samples/s and memory per recipe (see fingan.bench.throughput)."""
 
 import sys
 
-from fingan.cli import main
+from fingan.bench.throughput import main
 
 if __name__ == "__main__":
-    sys.exit(main(["bench", "throughput", *sys.argv[1:]]))
+    sys.exit(main())

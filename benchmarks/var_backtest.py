@@ -1,13 +1,8 @@
-"""VaR / ES backtest: history-conditioned Quant GAN vs GARCH, historical and filtered historical simulation.
-
-    python benchmarks/var_backtest.py --period both --out benchmarks/results/var_backtest.md
-
-Same as ``fingan bench var``; see fingan.bench.var for what is measured.
-"""
+"""``fingan bench var``: VaR / ES backtests: history-conditioned Quant GAN vs GARCH and historical simulation (see fingan.bench.var)."""
 
 import sys
 
-from fingan.cli import main
+from fingan.bench.var import main
 
 if __name__ == "__main__":
-    sys.exit(main(["bench", "var", *sys.argv[1:]]))
+    sys.exit(main())

@@ -6,113 +6,16 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from fingan.cli_args import (Parser, add_data_flags, add_device_flag, add_optimiser_flags, add_progress_flag,
+                             add_run_flags, half_lives, int_tuple, key_value, name_tuple, non_negative_int,
+                             positive_float, positive_int, positive_or_zero_float, resolve_progress)
 from fingan.errors import ConfigError, FinganError
 
-# The main job: the benchmark's small Quant GAN on the bundled S&P 500 (minutes on a laptop CPU).
-DEMO_SPLIT = {"train_end": "2014-12-31", "valid_end": "2016-12-31"}
-DEMO_SCENARIOS = {"n_paths": 1000, "length": 252}
 
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """Shows each flag's default after its help line, when it has one worth showing."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        shown = action.default not in (None, False, [], argparse.SUPPRESS) and not action.required
-        if shown and "default" not in text and action.option_strings:
-            text += " (default: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser that reports a bad flag in one line, without the usage block."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
-    return value
-
-
-def _positive_or_zero_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {value}")
-    return value
-
-
-def _key_value(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true / false), else as text."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
-        return key.replace("-", "_"), value
-
-
-# Benchmarks whose logic lives in their script under benchmarks/ (shipped in the sdist).
-SCRIPT_BENCHMARKS = {
-    "images": "every image GAN variant and the VAE on the digits",
-    "precision": "bf16 against float32 on the CPU",
-    "robust-location": "robust mean estimation under contamination",
-    "scale": "nearest correlation, vectorised facts and streaming at scale",
-    "scorecard-bands": "facts passed per kind of path under the sampling bands",
-    "toy-modes": "modes captured on ring-8 and grid-25 per GAN variant",
-    "toy-resampling": "the robust GAN estimator over many repetitions",
-}
-
-
-def _run_script_benchmark(name: str, script_args: list[str]) -> int:
-    """Run ``benchmarks/<name>.py`` of the checkout (or the current folder) with its own flags."""
-    import runpy
-
-    file = f"{name.replace('-', '_')}.py"
-    candidates = [Path(__file__).resolve().parent.parent / "benchmarks" / file, Path.cwd() / "benchmarks" / file]
-    script = next((c for c in candidates if c.is_file()), None)
-    if script is None:
-        raise ConfigError(f"benchmarks/{file} is not here: the benchmark scripts come with the source "
-                          "(a checkout or the sdist); run fingan from there")
-    saved = sys.argv
-    sys.argv = [str(script), *script_args]
-    try:
-        runpy.run_path(str(script), run_name="__main__")
-    except SystemExit as exc:  # argparse --help / errors inside the script
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    finally:
-        sys.argv = saved
-    return 0
-
-
-# Names the parser offers, written here so that `fingan --help` imports neither torch nor
-# scipy; tests/test_cli.py checks them against the registries they come from.
 TOY_NAMES = ("gaussian", "grid25", "huber", "mixture", "ring8")
 OBJECTIVE_NAMES = ("gan", "hellinger", "hinge", "js", "kl", "lsgan", "minimax", "mmd", "ns", "pearson", "reverse-kl",
                    "vgrow", "wgan", "wgan-gp")
@@ -124,131 +27,81 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
     p.add_argument("--objective", metavar="NAME",
                    help=f"one of: {', '.join(OBJECTIVE_NAMES)} (default: wgan-gp, or the --config file's)")
-    p.add_argument("--steps", type=_positive_int, help="generator steps (default: 2000)")
+    p.add_argument("--steps", type=positive_int, help="generator steps (default: 2000)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
-    _add_optimiser_flags(p)
+    add_optimiser_flags(p)
     p.add_argument("--ema-decay", type=float,
                    help="keep an exponential moving average of the generator weights with this decay")
-    p.add_argument("--instance-noise", type=_positive_or_zero_float,
+    p.add_argument("--instance-noise", type=positive_or_zero_float,
                    help="standard deviation of Gaussian noise added to the critic's inputs")
-    p.add_argument("--minibatch-kernels", type=_non_negative_int,
+    p.add_argument("--minibatch-kernels", type=non_negative_int,
                    help="minibatch-discrimination kernels in the critic (0: none)")
-    p.add_argument("--pack", type=_positive_int, help="PacGAN packing degree (default: 1)")
-    p.add_argument("--n-samples", type=_positive_int, default=2500, help="samples for the metrics and plot")
+    p.add_argument("--pack", type=positive_int, help="PacGAN packing degree (default: 1)")
+    p.add_argument("--n-samples", type=positive_int, default=2500, help="samples for the metrics and plot")
     p.add_argument("--seed", type=int, help="random seed (default: 0)")
     p.add_argument("--config", type=Path, help="a ToyGANConfig as TOML or JSON (flags given override it)")
-    _add_run_flags(p)
-
-
-def _add_optimiser_flags(p: argparse.ArgumentParser) -> None:
-    """Batch size, critic steps and learning rates; left unset, the recipe's (or its --config file's) apply."""
-    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
-    p.add_argument("--n-critic", type=_positive_int, help="critic steps per generator step (default: the recipe's)")
-    p.add_argument("--lr-g", type=_positive_float, help="generator learning rate (default: the recipe's)")
-    p.add_argument("--lr-d", type=_positive_float, help="critic learning rate (default: the recipe's)")
-
-
-def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    """Where and how a training command runs: device, precision, progress bar."""
-    p.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    p.add_argument("--bf16", dest="amp", action=argparse.BooleanOptionalAction,
-                   help="train under bf16 autocast (default: on CUDA, not on CPU; see the guide, Performance and scale)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                   help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
-
-
-def _name_tuple(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-def _half_lives(text: str) -> tuple[float, ...]:
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated days such as 2,20,120 or 'none', got {text!r}") from None
-    if any(not v > 0 for v in values):
-        raise argparse.ArgumentTypeError(f"half-lives must be positive, got {text!r}")
-    return values
-
-
-def _int_tuple(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
-
-
-def _add_data_flags(p: argparse.ArgumentParser, default: str) -> None:
-    p.add_argument("--data", default=default, help="sp500, sp500-stocks, a .csv/.parquet price file, or yahoo:A,B")
-    p.add_argument("--tickers", help="comma-separated columns of --data to use")
-    p.add_argument("--start", help="first date to use (YYYY-MM-DD)")
-    p.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+    add_run_flags(p)
 
 
 def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quantgan", help="train a Quant GAN on log returns (several tickers: multi-asset)")
-    _add_data_flags(p, "sp500")
+    add_data_flags(p, "sp500")
     p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
     p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--config", type=Path, help="a QuantGANConfig as TOML or JSON (flags given override it)")
-    p.add_argument("--steps", type=_positive_int, help="generator steps (default: the recipe's)")
+    p.add_argument("--steps", type=positive_int, help="generator steps (default: the recipe's)")
     p.add_argument("--objective", metavar="NAME",
                    help="training objective (fingan objectives lists them) (default: the recipe's)")
-    p.add_argument("--hidden", type=_positive_int, help="channels of the TCN blocks (default: the recipe's)")
-    p.add_argument("--dilations", type=_int_tuple, help="e.g. 1,2,4,8,16,32")
-    p.add_argument("--window", type=_positive_int, help="days per training window (default: the recipe's)")
-    p.add_argument("--noise-dim", type=_positive_int, help="noise channels per day (default: the recipe's)")
-    _add_optimiser_flags(p)
+    p.add_argument("--hidden", type=positive_int, help="channels of the TCN blocks (default: the recipe's)")
+    p.add_argument("--dilations", type=int_tuple, help="e.g. 1,2,4,8,16,32")
+    p.add_argument("--window", type=positive_int, help="days per training window (default: the recipe's)")
+    p.add_argument("--noise-dim", type=positive_int, help="noise channels per day (default: the recipe's)")
+    add_optimiser_flags(p)
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
     p.add_argument("--generator", choices=["svnn", "tcn"],
                    help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
                         "paper's pure TCN")
-    p.add_argument("--critic-inputs", type=_name_tuple, help="what the critic sees, e.g. r,abs (also: square)")
-    p.add_argument("--memory", type=_half_lives,
+    p.add_argument("--critic-inputs", type=name_tuple, help="what the critic sees, e.g. r,abs (also: square)")
+    p.add_argument("--memory", type=half_lives,
                    help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
-    p.add_argument("--max-drift", type=_positive_float,
+    p.add_argument("--max-drift", type=positive_float,
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
-    _add_run_flags(p)
+    add_run_flags(p)
 
 
 def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corrgan", help="train a CorrGAN on correlation matrices of a stock panel")
-    _add_data_flags(p, "sp500-stocks")
-    p.add_argument("--n-assets", type=_positive_int,
+    add_data_flags(p, "sp500-stocks")
+    p.add_argument("--n-assets", type=positive_int,
                    help="matrix size N, random subsets when smaller than the panel (default: 20; with --order "
                         "panel every ticker)")
     p.add_argument("--order", choices=["clustered", "panel"],
                    help="rows of each matrix: reordered by clustering (the paper's; default) or the panel's "
                         "tickers in order")
     p.add_argument("--config", type=Path, help="a CorrGANConfig as TOML or JSON (flags given override it)")
-    p.add_argument("--window", type=_positive_int, help="days per empirical correlation matrix (default: 252)")
-    p.add_argument("--step", type=_positive_int, help="days between windows (default: 5)")
+    p.add_argument("--window", type=positive_int, help="days per empirical correlation matrix (default: 252)")
+    p.add_argument("--step", type=positive_int, help="days between windows (default: 5)")
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--steps", type=_positive_int, help="generator steps (default: the recipe's)")
+    p.add_argument("--steps", type=positive_int, help="generator steps (default: the recipe's)")
     p.add_argument("--objective", metavar="NAME",
                    help="training objective (fingan objectives lists them) (default: the recipe's)")
-    p.add_argument("--channels", type=_positive_int,
+    p.add_argument("--channels", type=positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
-    p.add_argument("--batch-size", type=_positive_int, help="samples per training batch (default: the recipe's)")
+    p.add_argument("--batch-size", type=positive_int, help="samples per training batch (default: the recipe's)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the market regime (stressed / normal / rally) of each window")
     p.add_argument("--postprocess", choices=["higham", "clip"],
                    help="make samples valid correlation matrices: higham (nearest) or clip (eigenvalues)")
     p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
-    _add_run_flags(p)
+    add_run_flags(p)
 
 
 def _add_image_parser(sub: argparse._SubParsersAction) -> None:
@@ -256,35 +109,35 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", default="digits", choices=IMAGE_NAMES, help="image data set")
     p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
     p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
-    p.add_argument("--size", type=_positive_int, default=16, help="image side (a power of 2)")
+    p.add_argument("--size", type=positive_int, default=16, help="image side (a power of 2)")
     p.add_argument("--arch", choices=["dcgan", "progressive"],
                    help="generator and critic architecture (default: dcgan)")
     p.add_argument("--variant", choices=["gan", "conditional", "acgan", "infogan"],
                    help="plain, class-conditional, AC-GAN or InfoGAN (default: gan)")
     p.add_argument("--objective", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow (default: ns)")
-    p.add_argument("--objective-param", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
+    p.add_argument("--objective-param", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
-    p.add_argument("--drift", type=_positive_float, help="drift penalty weight (progressive growing: 0.001)")
-    p.add_argument("--betas", type=_positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
+    p.add_argument("--drift", type=positive_float, help="drift penalty weight (progressive growing: 0.001)")
+    p.add_argument("--betas", type=positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
-    p.add_argument("--steps", type=_positive_int, help="generator steps (default: 2000)")
-    p.add_argument("--channels", type=_positive_int,
+    p.add_argument("--steps", type=positive_int, help="generator steps (default: 2000)")
+    p.add_argument("--channels", type=positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
-    _add_optimiser_flags(p)
+    add_optimiser_flags(p)
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--seed", type=int, help="random seed (default: 0)")
     p.add_argument("--config", type=Path, help="an ImageGANConfig as TOML or JSON (flags given override it)")
-    _add_run_flags(p)
+    add_run_flags(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="fingan", description="Synthetic financial data with GANs.")
+    parser = Parser(prog="fingan", description="Synthetic financial data with GANs.")
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train a model")
-    train_sub = train.add_subparsers(dest="recipe", required=True, parser_class=_Parser, metavar="RECIPE")
+    train_sub = train.add_subparsers(dest="recipe", required=True, parser_class=Parser, metavar="RECIPE")
     _add_toy_parser(train_sub)
     _add_quantgan_parser(train_sub)
     _add_corrgan_parser(train_sub)
@@ -292,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="draw scenarios from a trained model")
     sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
-    sample.add_argument("--n", type=_positive_int, default=1000, help="number of paths (or points)")
-    sample.add_argument("--length", type=_positive_int, default=252, help="business days per path")
+    sample.add_argument("--n", type=positive_int, default=1000, help="number of paths (or points)")
+    sample.add_argument("--length", type=positive_int, default=252, help="business days per path")
     sample.add_argument("--out", type=Path, required=True,
                         help=".csv or .parquet (return models), .npy (matrices, toy points); never overwritten")
     sample.add_argument("--seed", type=int, help="random seed (default: none, fresh paths on every run)")
@@ -304,72 +157,27 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--history-start", help="first date of --history to read (default: all)")
     sample.add_argument("--history-end", help="last date of --history: the paths start the business day after")
     sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
-    sample.add_argument("--start-price", type=_positive_float, default=1.0,
+    sample.add_argument("--start-price", type=positive_float, default=1.0,
                         help="first price of every path (with --prices)")
-    sample.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    sample.add_argument("--chunk-size", type=_positive_int,
+    add_device_flag(sample)
+    sample.add_argument("--chunk-size", type=positive_int,
                         help="stream to .parquet this many paths at a time, in bounded memory (one row per path)")
-    sample.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                        help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
+    add_progress_flag(sample)
 
     demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
     demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (created when missing)")
-    demo.add_argument("--steps", type=_positive_int, help="generator steps (default: the small benchmark's)")
-    demo.add_argument("--paths", type=_positive_int, default=DEMO_SCENARIOS["n_paths"],
+    demo.add_argument("--steps", type=positive_int, help="generator steps (default: the small benchmark's)")
+    demo.add_argument("--paths", type=positive_int, default=1000,
                       help="one-year scenarios to draw")
-    demo.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    demo.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                      help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
+    add_device_flag(demo)
+    add_progress_flag(demo)
 
-    bench = sub.add_parser("bench", help="run a benchmark")
-    bench_sub = bench.add_subparsers(dest="benchmark", required=True, parser_class=_Parser, metavar="NAME")
-    bench_returns = bench_sub.add_parser("returns", help="Quant GAN vs GARCH and bootstrap on the S&P 500")
-    bench_returns.add_argument("--mode", choices=["small", "full"], default="small",
-                               help="small: minutes on a CPU; full: the paper's network, for a GPU")
-    bench_returns.add_argument("--paths", type=_positive_int, help="paths per model (default by mode)")
-    bench_returns.add_argument("--seed", type=int, default=0, help="first seed")
-    bench_returns.add_argument("--seeds", type=_positive_int, default=1,
-                               help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
-    bench_returns.add_argument("--ablation", action="store_true",
-                               help="also fit each Quant GAN variant once (first seed) for the ablation table")
-    bench_returns.add_argument("--device", default="auto",
-                               help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    bench_returns.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_returns.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                               help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
-    bench_var = bench_sub.add_parser("var", help="VaR / ES backtests: history-conditioned Quant GAN vs GARCH and "
-                                                 "historical simulation on the S&P 500")
-    bench_var.add_argument("--period", choices=["2017-2018", "crisis", "both"], default="both",
-                           help="test period(s) of the backtest")
-    bench_var.add_argument("--mode", choices=["small", "full"], default="small",
-                           help="Quant GAN size, as in `fingan bench returns`")
-    bench_var.add_argument("--paths", type=_positive_int, default=1000, help="scenarios per day and model")
-    bench_var.add_argument("--seed", type=int, default=0, help="first seed")
-    bench_var.add_argument("--seeds", type=_positive_int, default=1, help="Quant GAN trainings, one per seed")
-    bench_var.add_argument("--ablation", action="store_true",
-                           help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift")
-    bench_var.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    bench_var.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_var.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                           help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
-    bench_tp = bench_sub.add_parser("throughput", help="training steps/s, samples/s and memory per recipe")
-    bench_tp.add_argument("--cases", nargs="+", metavar="NAME", help="cases to run (default: all)")
-    bench_tp.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
-    bench_tp.add_argument("--steps", type=_positive_int, default=20, help="timed generator steps per run")
-    bench_tp.add_argument("--no-compile", action="store_true", help="skip the torch.compile runs")
-    bench_tp.add_argument("--out", type=Path, help="write the Markdown table here")
-    bench_corr = bench_sub.add_parser("correlations", help="CorrGAN vs LKJ, spectrum and bootstrap matrices")
-    bench_corr.add_argument("--mode", choices=["small", "full"], default="small",
-                            help="small (CPU, minutes) or full (the paper's sizes, for a GPU)")
-    bench_corr.add_argument("--seed", type=int, default=0, help="random seed")
-    bench_corr.add_argument("--device", default="auto",
-                            help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
-    bench_corr.add_argument("--out", type=Path, help="write the Markdown tables here")
-    bench_corr.add_argument("--progress", action=argparse.BooleanOptionalAction,
-                            help="a progress bar (default: a bar on a terminal, a plain line every 5%% of the steps otherwise)")
+    from fingan.bench import BENCHMARKS
 
-    for name, what in SCRIPT_BENCHMARKS.items():  # the others run their script in benchmarks/ (a checkout)
-        bench_sub.add_parser(name, help=f"{what} (benchmarks/{name.replace('-', '_')}.py; its own flags)")
+    bench = sub.add_parser("bench", help="run a benchmark (fingan bench NAME --help for its flags)")
+    bench_sub = bench.add_subparsers(dest="benchmark", required=True, parser_class=Parser, metavar="NAME")
+    for name, (_, what) in BENCHMARKS.items():  # each benchmark parses its own flags (fingan.bench.run)
+        bench_sub.add_parser(name, help=what, add_help=False)
 
     sub.add_parser("objectives", help="list the registered objectives")
 
@@ -381,19 +189,19 @@ def build_parser() -> argparse.ArgumentParser:
                           "file, yahoo:A,B) or a .npy of reference matrices; --reference is the same flag")
     val.add_argument("--start", help="first date to use (YYYY-MM-DD)")
     val.add_argument("--end", help="last date to use (YYYY-MM-DD)")
-    val.add_argument("--window", type=_positive_int, default=252,
+    val.add_argument("--window", type=positive_int, default=252,
                      help="window length of the correlation matrices (reference matrices use it too)")
     val.add_argument("--model", type=Path, help="the model that made the synthetic data (for the report's header)")
     val.add_argument("--no-baselines", dest="baselines", action="store_false",
                      help="skip the baseline columns (GJR-GARCH-t and bootstrap; LKJ and window bootstrap for matrices)")
     val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
     val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
-    val.add_argument("--max-paths", type=_positive_int,
+    val.add_argument("--max-paths", type=positive_int,
                      help="streamed Parquet files: paths used for distance scores and plots (default 10000; "
                           "the stylized facts use every path)")
 
     data = sub.add_parser("data", help="inspect and fetch price data")
-    data_sub = data.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    data_sub = data.add_subparsers(dest="action", required=True, parser_class=Parser, metavar="ACTION")
     show = data_sub.add_parser("show", help="summarise a price source")
     show.add_argument("source", help="sp500, sp500-stocks, a .csv/.parquet file, or yahoo:AAPL,MSFT")
     show.add_argument("--start", help="first date to use (YYYY-MM-DD)")
@@ -478,7 +286,7 @@ def data_command(args: argparse.Namespace) -> int:
             raise ConfigError(f"--out must end in .csv or .parquet, not {args.out.suffix!r}")
         prices = load_prices(list(args.tickers), start=args.start, end=args.end, cache_dir=args.cache_dir,
                              missing="dropna")
-        from fingan.engine.checkpoint import atomic_write
+        from fingan.io import atomic_write
 
         if args.out.suffix == ".csv":
             atomic_write(args.out, lambda tmp: prices.to_csv(tmp))
@@ -575,16 +383,6 @@ def _stream_facts(path: Path, meta, max_paths: int | None):
     return np.concatenate(head), accumulator.result()
 
 
-def _model_provenance(path: Path) -> str:
-    """One line on a saved model: its recipe, training steps and last date of data it saw."""
-    from fingan.models.base import read_model_file
-
-    state = read_model_file(path / "model.pt" if path.is_dir() else path)
-    last = state["extra"].get("last_date")
-    step = state["trainer"].get("step")
-    return f"{path} ({state['recipe']}, {step} steps" + (f", data up to {str(last)[:10]})" if last else ")")
-
-
 def _regime_panel(path: Path, reference):
     """A conditional Quant GAN's risk panel by regime against ``reference``; None for other models.
 
@@ -612,6 +410,7 @@ def validate_command(args: argparse.Namespace) -> int:
     from fingan.data.correlations import rolling_correlations
     from fingan.data.prices import load_prices
     from fingan.data.returns import log_returns
+    from fingan.models.base import describe_model_file
     from fingan.validation.scorecard import scorecard
 
     for out in (args.report, args.json):
@@ -641,7 +440,7 @@ def validate_command(args: argparse.Namespace) -> int:
             reference = returns
     provenance = {"input": str(args.synthetic), "reference source": str(args.reference)}
     if args.model is not None:
-        provenance["model"] = _model_provenance(args.model)
+        provenance["model"] = describe_model_file(args.model)
     card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None,
                      provenance=provenance, baselines=args.baselines,
                      synthetic_facts=synthetic_facts)
@@ -657,7 +456,7 @@ def validate_command(args: argparse.Namespace) -> int:
         card.to_html(args.report)
         print(f"wrote {args.report}")
     if args.json is not None:
-        from fingan.engine.checkpoint import atomic_write
+        from fingan.io import atomic_write
 
         atomic_write(args.json, lambda tmp: Path(tmp).write_text(card.to_json(), encoding="utf-8"))
         print(f"wrote {args.json}")
@@ -834,44 +633,13 @@ def _refuse_existing(path: Path, flag: str) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    from fingan.engine.checkpoint import atomic_write
+    from fingan.io import atomic_write
 
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 # above this many values (paths x days) `fingan sample` asks for --chunk-size instead of one DataFrame
 _IN_MEMORY_VALUES = 50_000_000
-
-
-def _require_pyarrow() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("pyarrow") is None:
-        raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv")
-
-
-def write_paths(frame, path: Path) -> Path:
-    """Write sampled paths atomically: Parquet in the scenario layout of ``sample_to_parquet``
-    (one row per path), CSV as the frame (one column per path, names flattened to strings)."""
-    import pandas as pd
-
-    from fingan.engine.checkpoint import atomic_write
-
-    if path.suffix == ".parquet":
-        _require_pyarrow()
-        from fingan.models.paths import write_parquet_paths
-
-        if isinstance(frame.columns, pd.MultiIndex):  # (path, asset) columns, path-major
-            assets = list(dict.fromkeys(frame.columns.get_level_values("asset")))
-            values = frame.to_numpy().reshape(len(frame), -1, len(assets)).transpose(1, 0, 2)
-        else:
-            assets, values = ["value"], frame.to_numpy().T[:, :, None]
-        return write_parquet_paths(path, [values], frame.index, [str(a) for a in assets])
-    out = frame.copy()
-    out.columns = ["/".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in out.columns]
-    if path.suffix == ".csv":
-        return atomic_write(path, lambda tmp: out.to_csv(tmp))
-    raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
 
 
 def _history_for(args: argparse.Namespace, model):
@@ -900,7 +668,7 @@ def sample_command(args: argparse.Namespace) -> int:
     import numpy as np
 
     from fingan.models import load_model
-    from fingan.models.paths import PathModel
+    from fingan.models.paths import PathModel, require_pyarrow, write_paths
 
     _refuse_existing(args.out, "--out")
     model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
@@ -913,7 +681,7 @@ def sample_command(args: argparse.Namespace) -> int:
         if args.chunk_size is not None:
             if args.out.suffix != ".parquet":
                 raise ConfigError("--chunk-size streams to Parquet: --out must end in .parquet")
-            _require_pyarrow()
+            require_pyarrow()
             model.sample_to_parquet(args.out, args.n, args.length, chunk_size=args.chunk_size, seed=args.seed,
                                     prices=args.prices, start_price=args.start_price, progress=args.progress,
                                     **options)
@@ -935,7 +703,7 @@ def sample_command(args: argparse.Namespace) -> int:
         return 0
     if args.out.suffix != ".npy":
         raise ConfigError(f"a {type(model).__name__} samples arrays: --out must end in .npy")
-    from fingan.engine.checkpoint import atomic_write
+    from fingan.io import atomic_write
     from fingan.models.corrgan import CorrGAN
 
     if isinstance(model, CorrGAN):
@@ -954,129 +722,10 @@ def sample_command(args: argparse.Namespace) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
-    """The main job: train (or reuse) a small Quant GAN, sample scenarios, validate, write a report.
+    """``fingan demo``: see :func:`fingan.bench.demo.run_demo`."""
+    from fingan.bench.demo import run_demo
 
-    Idempotent: a finished model in ``--out`` is reused, an interrupted run resumes, and
-    the scenarios and report (seeded) come out the same.
-    """
-    import importlib.util
-
-    from fingan.bench import MODES
-    from fingan.data.prices import load_prices
-    from fingan.data.returns import log_returns
-    from fingan.data.returns import split_periods
-    from fingan.models.quantgan import QuantGAN
-    from fingan.validation.scorecard import scorecard
-
-    out: Path = args.out
-    returns = log_returns(load_prices("sp500"))
-    train, valid, _ = split_periods(returns, **DEMO_SPLIT)
-    model_path = out / "model.pt"
-    if model_path.exists():
-        model = QuantGAN.load(model_path, device=args.device)
-        print(f"reusing the trained model {model_path}")
-    else:
-        settings = {k: v for k, v in MODES["small"].items() if k != "n_paths"}
-        if args.steps is not None:
-            settings["steps"] = args.steps
-        model = QuantGAN(device=args.device, progress=args.progress, **settings)
-        print(f"training a Quant GAN (receptive field {model.config.receptive_field}, "
-              f"{model.config.trainer.steps} steps) on S&P 500 returns {train.index[0].date()} to "
-              f"{train.index[-1].date()}; checkpoint chosen on {valid.index[0].date()} to {valid.index[-1].date()}",
-              flush=True)
-        model.fit(train, valid, out_dir=out / "run", resume=True)
-        model.save(model_path)
-    scenarios = model.sample(args.paths, DEMO_SCENARIOS["length"], seed=0)
-    fmt = ".parquet" if importlib.util.find_spec("pyarrow") else ".csv"
-    scenario_path = write_paths(scenarios, out / f"scenarios{fmt}")
-    card = scorecard(scenarios, returns, baselines=True, provenance={
-        "input": str(out / "scenarios.*"), "model": _model_provenance(out / "model.pt"),
-        "split": f"trained to {DEMO_SPLIT['train_end']}, checkpoint chosen to {DEMO_SPLIT['valid_end']}"})
-    report = card.to_html(out / "report.html")
-    _write_text(out / "scorecard.md", card.to_markdown() + "\n\n" + card.risk_markdown() + "\n")
-    rows = card.table.set_index("fact")
-    shown = ["excess kurtosis", "acf |r| lag 1", "leverage lag 1", "W1 1-day returns", "discriminative score"]
-    print(f"{args.paths} one-year scenarios vs real S&P 500 returns {returns.index[0].date()} to "
-          f"{returns.index[-1].date()}:")
-    for fact in shown:
-        if fact in rows.index:
-            r = rows.loc[fact]
-            real = "       -" if r.reference != r.reference else f"{r.reference:8.4f}"  # distances have no real value
-            print(f"  {fact:22s} real {real}   synthetic {r.synthetic:8.4f}")
-    counts = card.pass_counts()
-    print(f"  {counts.pop('synthetic')} facts within the real data's sampling band (see the report); "
-          + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print(f"wrote {report}, {scenario_path}, {out / 'scorecard.md'}, {model_path}")
-    return 0
-
-
-def bench_command(args: argparse.Namespace) -> int:
-    """``fingan bench returns``, ``var``, ``correlations`` and ``throughput``."""
-    from fingan.bench import benchmark_markdown, returns_benchmark
-    from fingan.validation.tables import machine_description, publish
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    if args.benchmark == "throughput":
-        from fingan.bench.throughput import throughput_benchmark, throughput_markdown
-
-        compile_options = (False,) if args.no_compile else (False, True)
-        rows = throughput_benchmark(args.cases, args.devices, args.steps, compile_options)
-        note = (f"\n{args.steps} timed generator steps after a warm-up (which includes any compilation), random "
-                f"data of each recipe's shape; samples/s from the trained generator; peak memory: CUDA allocator "
-                f"peak, or the peak resident set of a fresh process per CPU case. Machine: {machine_description()}. "
-                f"Command: `python benchmarks/throughput.py"
-                + ("" if args.cases is None else " --cases " + " ".join(f"'{c}'" for c in args.cases))
-                + ("" if args.devices is None else " --devices " + " ".join(args.devices))
-                + f" --steps {args.steps}{' --no-compile' if args.no_compile else ''}`.")
-        publish(throughput_markdown(rows), note, args.out)
-        return 0
-    if args.benchmark == "correlations":
-        from fingan.bench import correlations_benchmark, correlations_markdown
-
-        result = correlations_benchmark(args.mode, seed=args.seed, device=args.device, progress=args.progress, log=log)
-        note = (f"\nBundled 20-stock panel (sp500-stocks, 1990-2022): 252-day windows every 5 days, rows ordered "
-                f"by Ward clustering; CorrGAN {args.mode} mode on {result['device']}. Machine: "
-                f"{machine_description()}. Command: `python benchmarks/correlations.py --mode {args.mode} "
-                f"--seed {args.seed}`.")
-        publish(correlations_markdown(result), note, args.out)
-        return 0
-    seeds = list(range(args.seed, args.seed + args.seeds))
-    if args.benchmark == "var":
-        from fingan.bench.var import PERIODS, var_backtest, var_markdown
-
-        periods = {"both": list(PERIODS), "crisis": ["crisis 2007-2009"]}.get(args.period, [args.period])
-        result = var_backtest(periods, args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
-                              progress=args.progress, ablation=args.ablation, log=log)
-        note = (f"\nBundled S&P 500 log returns (arch.data). Quant GAN: {args.mode} mode of the returns benchmark, "
-                f"SVNN generator, scenarios from its particle filter over the history before each day. VaR is the "
-                f"scenarios' quantile and ES their mean below it; 10-day results on non-overlapping 10-day blocks "
-                f"(every 10th test day). p-values: Kupiec (1995) unconditional coverage, Christoffersen (1998) "
-                f"independence and conditional coverage, Acerbi-Szekely (2014) Z2 by simulation from each day's "
-                f"scenarios; ✗ marks p <= 0.05. Losses: mean pinball and FZ0 (Patton, Ziegel and Chen 2019), lower "
-                f"is better, best FZ0 in bold. Machine: {machine_description()}. Command: `python "
-                f"benchmarks/var_backtest.py --period {args.period} --mode {args.mode} --paths {args.paths} --seed "
-                f"{args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`.")
-        publish(var_markdown(result), note, args.out)
-        return 0
-    result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
-                               progress=args.progress, ablation=args.ablation, log=log)
-    q = result["runs"]["Quant GAN"]
-    periods = result["periods"]
-    note = (
-        f"\nS&P 500 log returns (bundled, arch.data): train {periods['train'][0]} to {periods['train'][1]} "
-        f"({periods['train'][2]} days), validation to {periods['validation'][1]} ({periods['validation'][2]}), "
-        f"test to {periods['test'][1]} ({periods['test'][2]}). {result['n_paths']} paths per model and seed, each "
-        f"as long as the period compared with; ACF scores over lags 1-250, leverage over lags 1-20. Quant GAN "
-        f"({args.mode} mode, receptive field {q[0]['receptive field']}) checkpoint chosen on the validation period only (steps "
-        f"{', '.join(str(r['best step']) for r in q)}); {sum(r['steps per second'] for r in q) / len(q):.2f} generator "
-        f"steps/s including validation scoring, on {q[0]['device']}. Machine: {machine_description()}. Command: "
-        f"`python benchmarks/returns.py --mode {args.mode}{'' if args.paths is None else f' --paths {args.paths}'}"
-        f" --seed {args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`."
-    )
-    publish(benchmark_markdown(result), note, args.out)
-    return 0
+    return run_demo(args.out, steps=args.steps, n_paths=args.paths, device=args.device, progress=args.progress)
 
 
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
@@ -1094,15 +743,15 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     given = list(sys.argv[1:] if argv is None else argv)
-    if len(given) >= 2 and given[0] == "bench" and given[1] in SCRIPT_BENCHMARKS:  # the script parses its own flags
-        try:
-            return _run_script_benchmark(given[1], given[2:])
-        except FinganError as exc:
-            print(f"fingan: error: {exc}", file=sys.stderr)
-            return 1
+    from fingan.bench import BENCHMARKS
+
+    if len(given) >= 2 and given[0] == "bench" and given[1] in BENCHMARKS:  # the benchmark parses its own flags
+        from fingan.bench import run
+
+        return _guarded(lambda: run(given[1], given[2:]))
     args = build_parser().parse_args(argv)
-    if getattr(args, "progress", False) is None:
-        args.progress = True if sys.stderr.isatty() else "lines"  # a bar on a terminal; plain lines in a log
+    if hasattr(args, "progress"):
+        args.progress = resolve_progress(args.progress)
     try:
         code = _run(args)
         sys.stdout.flush()
@@ -1117,14 +766,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run a command; fingan errors become one line and exit status 1."""
-    try:
+    """Run a parsed command; training commands hold their output folder's lock throughout."""
+    def command() -> int:
         if args.command in ("train", "demo") and os.environ.get("RANK", "0") == "0":
             from fingan.engine.checkpoint import run_lock
 
             with run_lock(args.out):  # the whole command: training, then model and report files
                 return _dispatch(args)
         return _dispatch(args)
+
+    return _guarded(command)
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    """Call ``command``; fingan errors become one line and exit status 1, Ctrl-C exit status 130."""
+    try:
+        return command()
     except FinganError as exc:
         print(f"fingan: error: {exc}", file=sys.stderr)
         return 1
@@ -1146,8 +803,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         return demo_command(args)
     if args.command == "sample":
         return sample_command(args)
-    if args.command == "bench":
-        return bench_command(args)
     if args.command == "train" and args.recipe == "quantgan":
         return train_quantgan(args)
     if args.command == "train" and args.recipe == "corrgan":

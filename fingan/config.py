@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import tomli_w
 
-from fingan.engine.checkpoint import atomic_write
+from fingan.io import atomic_write
 from fingan.errors import ConfigError
 
 if sys.version_info >= (3, 11):

@@ -55,7 +55,7 @@ def test_bf16_unit_probe_agrees_with_the_cpu_flags_the_kernel_reports():
     from pathlib import Path
 
     from fingan.engine.device import cpu_has_bf16_units
-    from fingan.validation.tables import machine_description
+    from fingan.bench.report import machine_description
 
     cpuinfo = Path("/proc/cpuinfo")
     if not cpuinfo.exists():

@@ -153,9 +153,9 @@ def test_sample_refuses_to_overwrite_and_explains_bad_models(tmp_path):
 
 
 def test_bench_returns_writes_every_model_and_score(tmp_path, monkeypatch, capsys):
-    from fingan import bench
+    from fingan.bench import settings
 
-    monkeypatch.setitem(bench.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 20,
+    monkeypatch.setitem(settings.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 20,
                                                "batch_size": 16, "n_paths": 8})
     out = tmp_path / "returns.md"
     assert main(["bench", "returns", "--mode", "small", "--out", str(out), "--no-progress"]) == 0
@@ -257,7 +257,7 @@ def test_train_image_takes_the_progressive_arch_and_objective_parameters(tmp_pat
 
 
 def test_an_unwritable_output_path_is_one_clear_error(tmp_path):
-    from fingan.engine.checkpoint import atomic_write
+    from fingan.io import atomic_write
 
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(ConfigError, match="cannot write"):
@@ -275,9 +275,9 @@ def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
 
 
 def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, monkeypatch, capsys):
-    from fingan import bench
+    from fingan.bench import settings
 
-    monkeypatch.setitem(bench.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 10,
+    monkeypatch.setitem(settings.MODES, "small", {"hidden": 8, "dilations": (1, 2), "window": 16, "steps": 10,
                                                "batch_size": 16, "n_paths": 8})
     out = tmp_path / "var.md"
     assert main(["bench", "var", "--period", "crisis", "--paths", "40", "--ablation", "--out", str(out),
@@ -358,18 +358,27 @@ def test_a_long_cpu_run_is_announced(capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_fingan_bench_reaches_every_benchmark_script():
+def test_fingan_bench_reaches_every_benchmark_and_each_script_is_a_wrapper():
+    import importlib
     from pathlib import Path
 
-    from fingan.cli import SCRIPT_BENCHMARKS
+    from fingan.bench import BENCHMARKS
 
-    scripts = {p.stem for p in (Path(__file__).resolve().parents[1] / "benchmarks").glob("*.py")}
-    built_in = {"returns": "returns", "var": "var_backtest", "correlations": "correlations", "throughput": "throughput"}
-    assert scripts == set(built_in.values()) | {n.replace("-", "_") for n in SCRIPT_BENCHMARKS}
+    folder = Path(__file__).resolve().parents[1] / "benchmarks"
+    wrappers = {p.stem: p.read_text() for p in folder.glob("*.py")}
+    modules = {module for module, _ in BENCHMARKS.values()}
+    assert {"var" if stem == "var_backtest" else stem for stem in wrappers} == modules
+    for stem, text in wrappers.items():  # three lines of code: import the module's main and call it
+        code = [line for line in text.splitlines() if line and not line.startswith(('"""', "#"))]
+        assert len(code) == 4 and code[1].startswith("from fingan.bench.") and code[1].endswith(" import main"), stem
+    for module in modules:
+        assert callable(importlib.import_module(f"fingan.bench.{module}").main)
     result = run_cli("bench", "toy-modes", "--help")
-    assert result.returncode == 0 and "usage: toy_modes.py" in result.stdout
+    assert result.returncode == 0 and "usage: fingan bench toy-modes" in result.stdout
     bad = run_cli("bench", "scorecard-bands", "--nonsense")
-    assert bad.returncode == 2 and "unrecognized arguments: --nonsense" in bad.stderr
+    assert bad.returncode == 2 and "unrecognized arguments: --nonsense" in bad.stderr and "usage" not in bad.stderr
+    listing = run_cli("bench", "--help")
+    assert listing.returncode == 0 and all(name in listing.stdout for name in BENCHMARKS)
 
 
 def test_every_train_command_reads_a_config_file_and_flags_override_it(tmp_path, capsys, monkeypatch):

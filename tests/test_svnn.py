@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-import fingan.bench as bench
+import fingan.bench.returns as bench
+from fingan.bench import settings
 from fingan.data import load_prices, log_returns, split_periods
 from fingan.data.returns import ReturnTransform
 from fingan.errors import ConfigError
@@ -181,7 +182,7 @@ def test_long_path_facts_of_a_garch_path_show_clustering_and_no_leverage():
 
 
 def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monkeypatch):
-    monkeypatch.setitem(bench.MODES, "tiny", {"hidden": 8, "dilations": (1, 2), "window": 32, "steps": 10,
+    monkeypatch.setitem(settings.MODES, "tiny", {"hidden": 8, "dilations": (1, 2), "window": 32, "steps": 10,
                                               "batch_size": 16, "n_paths": 20})
     monkeypatch.setattr(bench, "ABLATION", {"default": {}, "pure TCN": {"generator": "tcn"}})
     result = bench.returns_benchmark("tiny", seeds=(0, 1), device="cpu", ablation=True, log=lambda m: None)

@@ -35,7 +35,7 @@ class GANDistribution(BaseEstimator):
     ----------
     estimator : QuantGAN, optional
         The (unfitted) model; cloned at :meth:`fit`. By default the demo's network and
-        budget (``fingan.bench.MODES["small"]``: width 32, dilations 1-16, window 128,
+        budget (``fingan.bench.settings.MODES["small"]``: width 32, dilations 1-16, window 128,
         1,200 steps).
     horizon : int
         Each sample is the compounded return over this many days of a fresh path.
@@ -50,7 +50,7 @@ class GANDistribution(BaseEstimator):
 
     def fit(self, X: Any, y: None = None) -> GANDistribution:
         """Fit the GAN on linear returns ``X`` (n_observations, n_assets)."""
-        from fingan.bench import MODES
+        from fingan.bench.settings import quantgan_options
         from fingan.models import QuantGAN
 
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
@@ -60,7 +60,7 @@ class GANDistribution(BaseEstimator):
             raise DataError("linear returns must be above -100%")
         frame.columns = [str(c) for c in frame.columns]
         base = self.estimator if self.estimator is not None else QuantGAN(
-            **{k: v for k, v in MODES["small"].items() if k != "n_paths"})  # the demo's network and budget
+            **quantgan_options("small"))  # the demo's network and budget
         self.estimator_ = clone(base).fit(np.log1p(frame))
         self.n_features_in_ = frame.shape[1]
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)

@@ -1,6 +1,8 @@
-"""Training and sampling throughput of each recipe's nets, per device, precision and compilation.
+"""Throughput: training steps/s, samples/s and peak memory of each recipe's nets, per device and precision.
 
-Used by ``benchmarks/throughput.py`` and ``fingan bench throughput``. Each case builds a
+    fingan bench throughput --out benchmarks/results/throughput_cpu.md
+
+(``python benchmarks/throughput.py`` takes the same flags.) Each case builds a
 recipe's networks at a fixed size on random data of the right shape (data values do not
 change the cost of a step) and times the engine's :class:`~fingan.engine.Trainer`:
 generator steps per second (each with the objective's critic steps), samples per second
@@ -13,7 +15,9 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +25,10 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
+from fingan.bench.report import machine_description, parser, publish
 from fingan.bench.scale import peak_rss_mib
+from fingan.bench.settings import quantgan_options
+from fingan.cli_args import positive_int
 from fingan.engine.device import resolve_device
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError
@@ -43,7 +50,7 @@ CASES: dict[str, Case] = {
     for c in [
         Case("toy MLP", "toy", {}, (20_000, 2), 100_000),
         Case("Quant GAN (demo size)", "quantgan",
-             {"hidden": 32, "dilations": (1, 2, 4, 8, 16), "window": 128, "batch_size": 64}, (2000, 128, 1), 1000),
+             quantgan_options("small"), (2000, 128, 1), 1000),
         Case("Quant GAN (paper size)", "quantgan",
              {"hidden": 80, "dilations": (1, 2, 4, 8, 16, 32), "window": 256, "batch_size": 128}, (2000, 256, 1), 1000),
         Case("CorrGAN (20 assets)", "corrgan", {}, (2000, 1, 20, 20), 10_000),
@@ -218,3 +225,24 @@ def _flops(row: dict[str, Any]) -> str:
     if not np.isfinite(row["GFLOP/step"]):
         return ""
     return f"{row['GFLOP/step']:.2f} ({row['GFLOP/step'] * row['steps/s'] / 1e3:.3f})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``fingan bench throughput``: time every case, print the table, write it to ``--out``."""
+    p = parser("throughput", __doc__)
+    p.add_argument("--cases", nargs="+", metavar="NAME", help="cases to run (default: all)")
+    p.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], help="default: cpu, and cuda when present")
+    p.add_argument("--steps", type=positive_int, default=20, help="timed generator steps per run")
+    p.add_argument("--no-compile", action="store_true", help="skip the torch.compile runs")
+    p.add_argument("--out", type=Path, help="write the Markdown table here")
+    args = p.parse_args(argv)
+    rows = throughput_benchmark(args.cases, args.devices, args.steps, (False,) if args.no_compile else (False, True))
+    note = (f"\n{args.steps} timed generator steps after a warm-up (which includes any compilation), random "
+            f"data of each recipe's shape; samples/s from the trained generator; peak memory: CUDA allocator "
+            f"peak, or the peak resident set of a fresh process per CPU case. Machine: {machine_description()}. "
+            f"Command: `python benchmarks/throughput.py"
+            + ("" if args.cases is None else " --cases " + " ".join(f"'{c}'" for c in args.cases))
+            + ("" if args.devices is None else " --devices " + " ".join(args.devices))
+            + f" --steps {args.steps}{' --no-compile' if args.no_compile else ''}`.")
+    publish(throughput_markdown(rows), note, args.out)
+    return 0

@@ -1,6 +1,8 @@
-"""The VaR / ES backtest: history-conditioned Quant GAN scenarios against GARCH and historical simulation.
+"""VaR / ES backtests: history-conditioned Quant GAN scenarios against GARCH and historical simulation.
 
-Used by ``benchmarks/var_backtest.py`` and ``fingan bench var``. For each period every
+    fingan bench var --period both --paths 1000 --seeds 3 --ablation --out benchmarks/results/var_backtest.md
+
+(``python benchmarks/var_backtest.py`` takes the same flags.) For each period every
 model is fitted on the training days (the Quant GAN also picks its checkpoint on the
 selection days) and never refitted; then for every day of the test period it forecasts
 ``n_paths`` ten-day scenarios from the returns strictly before that day, in one batched
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from fingan.baselines import GARCH, FilteredHistoricalSimulation, HistoricalSimulation
-from fingan.bench import quantgan_settings
+from fingan.bench.report import log, machine_description, parser, publish
+from fingan.bench.settings import MODES, TEST_END, TRAIN_END, VALID_END, quantgan_options
+from fingan.cli_args import add_device_flag, add_progress_flag, positive_int, resolve_progress
 from fingan.data.prices import load_prices
 from fingan.data.returns import log_returns
 from fingan.errors import ConfigError
@@ -28,7 +33,7 @@ from fingan.validation.tables import markdown_table
 
 # train to train_end; choose the Quant GAN checkpoint on (train_end, select_end]; test on (select_end, test_end]
 PERIODS: dict[str, dict[str, str]] = {
-    "2017-2018": {"train_end": "2014-12-31", "select_end": "2016-12-31", "test_end": "2018-12-31"},
+    "2017-2018": {"train_end": TRAIN_END, "select_end": VALID_END, "test_end": TEST_END},
     "crisis 2007-2009": {"train_end": "2006-12-31", "select_end": "2007-06-30", "test_end": "2009-06-30"},
 }
 HORIZONS = (1, 10)
@@ -91,7 +96,9 @@ def var_backtest(
     the baselines are fitted once (their forecasts use the first seed). ``ablation`` adds
     the rows of :data:`ABLATION`, first seed only.
     """
-    settings = quantgan_settings(mode, seeds)
+    settings = quantgan_options(mode)
+    if not seeds:
+        raise ConfigError("give at least one seed")
     returns = log_returns(load_prices("sp500"))
     horizon = max(HORIZONS)
     result: dict[str, Any] = {"mode": mode, "n_paths": n_paths, "seeds": list(seeds), "periods": {}}
@@ -205,3 +212,34 @@ def var_markdown(result: dict[str, Any]) -> str:
         parts.append(markdown_table(["model", "fit s", "forecast s"], timing))
         parts.append("")
     return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``fingan bench var``: run the backtests, print their tables, write them to ``--out``."""
+    p = parser("var", __doc__)
+    p.add_argument("--period", choices=["2017-2018", "crisis", "both"], default="both",
+                   help="test period(s) of the backtest")
+    p.add_argument("--mode", choices=sorted(MODES), default="small", help="Quant GAN size, as in `fingan bench returns`")
+    p.add_argument("--paths", type=positive_int, default=1000, help="scenarios per day and model")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--seeds", type=positive_int, default=1, help="Quant GAN trainings, one per seed")
+    p.add_argument("--ablation", action="store_true",
+                   help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift")
+    add_device_flag(p)
+    add_progress_flag(p)
+    p.add_argument("--out", type=Path, help="write the Markdown tables here")
+    args = p.parse_args(argv)
+    periods = {"both": list(PERIODS), "crisis": ["crisis 2007-2009"]}.get(args.period, [args.period])
+    result = var_backtest(periods, args.mode, n_paths=args.paths, seeds=list(range(args.seed, args.seed + args.seeds)),
+                          device=args.device, progress=resolve_progress(args.progress), ablation=args.ablation, log=log)
+    note = (f"\nBundled S&P 500 log returns (arch.data). Quant GAN: {args.mode} mode of the returns benchmark, "
+            f"SVNN generator, scenarios from its particle filter over the history before each day. VaR is the "
+            f"scenarios' quantile and ES their mean below it; 10-day results on non-overlapping 10-day blocks "
+            f"(every 10th test day). p-values: Kupiec (1995) unconditional coverage, Christoffersen (1998) "
+            f"independence and conditional coverage, Acerbi-Szekely (2014) Z2 by simulation from each day's "
+            f"scenarios; ✗ marks p <= 0.05. Losses: mean pinball and FZ0 (Patton, Ziegel and Chen 2019), lower "
+            f"is better, best FZ0 in bold. Machine: {machine_description()}. Command: `python "
+            f"benchmarks/var_backtest.py --period {args.period} --mode {args.mode} --paths {args.paths} --seed "
+            f"{args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`.")
+    publish(var_markdown(result), note, args.out)
+    return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fingan.engine.checkpoint import atomic_write
+from fingan.io import atomic_write
 from fingan.errors import DataError
 
 DEFAULT_CACHE = Path.home() / ".cache" / "fingan" / "yahoo"

@@ -198,6 +198,15 @@ def read_model_file(path: str | os.PathLike) -> dict[str, Any]:
     return state
 
 
+def describe_model_file(path: str | os.PathLike) -> str:
+    """One line on a saved model: its recipe, training steps and last date of data it saw."""
+    path = Path(path)
+    state = read_model_file(path / "model.pt" if path.is_dir() else path)
+    last = state["extra"].get("last_date")
+    step = state["trainer"].get("step")
+    return f"{path} ({state['recipe']}, {step} steps" + (f", data up to {str(last)[:10]})" if last else ")")
+
+
 def regime_labels(
     regime: int | str | None, names: tuple[str, ...], shares: np.ndarray, n: int, seed: int | None
 ) -> torch.Tensor:

@@ -174,7 +174,7 @@ def write_parquet_paths(
     import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
-    from fingan.engine.checkpoint import atomic_write
+    from fingan.io import atomic_write
 
     day_columns = [pd.Timestamp(d).date().isoformat() for d in dates]
     length, assets = len(day_columns), list(assets)
@@ -197,6 +197,37 @@ def write_parquet_paths(
                 bar.update(n)
 
     return atomic_write(path, write)
+
+
+def require_pyarrow() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ConfigError("writing Parquet needs pyarrow: pip install 'fingan[parquet]', or use .csv")
+
+
+def write_paths(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write the frame of :meth:`PathModel.sample` atomically to ``path``.
+
+    ``.parquet``: the scenario layout of :meth:`PathModel.sample_to_parquet` (one row per
+    path); ``.csv``: the frame as it is (one column per path, names flattened to strings).
+    """
+    from fingan.io import atomic_write
+
+    path = Path(path)
+    if path.suffix == ".parquet":
+        require_pyarrow()
+        if isinstance(frame.columns, pd.MultiIndex):  # (path, asset) columns, path-major
+            assets = list(dict.fromkeys(frame.columns.get_level_values("asset")))
+            values = frame.to_numpy().reshape(len(frame), -1, len(assets)).transpose(1, 0, 2)
+        else:
+            assets, values = ["value"], frame.to_numpy().T[:, :, None]
+        return write_parquet_paths(path, [values], frame.index, [str(a) for a in assets])
+    out = frame.copy()
+    out.columns = ["/".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in out.columns]
+    if path.suffix == ".csv":
+        return atomic_write(path, lambda tmp: out.to_csv(tmp))
+    raise ConfigError(f"scenario files end in .csv or .parquet, not {path.suffix!r}")
 
 
 def read_parquet_paths(path: str | os.PathLike, batch_size: int = 10_000) -> Iterator[np.ndarray]:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fingan.engine.checkpoint import atomic_write
+from fingan.io import atomic_write
 from fingan.errors import DataError
 
 # One line per fact for the report, matched by the first key the fact's name contains

@@ -1,0 +1,7 @@
+"""``python -m fingan`` runs the ``fingan`` command."""
+
+import sys
+
+from fingan.cli import main
+
+sys.exit(main())

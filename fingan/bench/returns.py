@@ -1,0 +1,296 @@
+"""Returns benchmark: Quant GAN against GARCH and the bootstrap on the bundled S&P 500.
+
+    fingan bench returns --mode small --seeds 3 --ablation --out benchmarks/results/returns_small.md
+    fingan bench returns --mode full --device cuda --out benchmarks/results/returns_full.md
+
+(``python benchmarks/returns.py`` takes the same flags.) Every model is fitted on
+the training period; the Quant GAN picks its checkpoint on the validation period; all are
+scored on the test period (out of sample) and on the training period (in sample, as in
+Table 2 of Wiese et al. 2020).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from fingan.baselines import GARCH, StationaryBootstrap
+from fingan.data.prices import load_prices
+from fingan.data.returns import log_returns, split_periods
+from fingan.errors import ConfigError
+from fingan.models.quantgan import QuantGAN
+from fingan.validation import returns as R
+from fingan.bench.report import log, machine_description, parser, publish
+from fingan.bench.settings import MODES, TRAIN_END, VALID_END, quantgan_options
+from fingan.cli_args import add_device_flag, add_progress_flag, positive_int, resolve_progress
+from fingan.validation.tables import markdown_table
+
+# Wiese et al. (2020), Table 2 (in sample; S&P 500 2009-2018; checkpoint chosen on these metrics).
+PAPER = {
+    "TCN (paper)": {"EMD 1-day": 0.0039, "EMD 5-day": 0.0039, "EMD 20-day": 0.0040, "EMD 100-day": 0.0154,
+                    "ACF score r": 0.0212, "ACF score |r|": 0.0248, "ACF score r^2": 0.0214,
+                    "leverage score": 0.3291},
+    "GARCH(1,1) (paper)": {"EMD 1-day": 0.0199, "EMD 5-day": 0.0145, "EMD 20-day": 0.0276, "EMD 100-day": 0.0935,
+                           "ACF score r": 0.0223, "ACF score |r|": 0.0291, "ACF score r^2": 0.0253,
+                           "leverage score": 0.4636},
+}
+SCORES = ["EMD 1-day", "EMD 5-day", "EMD 20-day", "EMD 100-day", "DY 1-day",
+          "ACF score r", "ACF score |r|", "ACF score r^2", "leverage score"]
+
+
+def paper_scores(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 250) -> dict[str, float]:
+    """The Quant GAN paper's scores of synthetic paths against one reference series."""
+    out = {f"EMD {h}-day": v for h, v in R.wasserstein_scores(synthetic, reference).items()}
+    out["DY 1-day"] = R.dy_metric(synthetic, reference)
+    for transform, name in (("identity", "r"), ("abs", "|r|"), ("square", "r^2")):
+        out[f"ACF score {name}"] = R.acf_score(synthetic, reference, max_lag, transform)
+    out["leverage score"] = R.leverage_score(synthetic, reference)
+    return out
+
+
+# Variants of the Quant GAN tried for volatility clustering, each at the mode's budget and
+# split (the default is the first row). Options are QuantGAN options on top of the mode's.
+ABLATION: dict[str, dict[str, Any]] = {
+    "default: SVNN, memory 2/20/120/500 d, sign -0.8, critic r and |r|, EMA 0.99": {},
+    "pure TCN (paper), critic r, Lambert W, no EMA (the previous default)":
+        {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None},
+    "pure TCN, critic r and |r|, Lambert W": {"generator": "tcn", "lambert_w": True},
+    "SVNN without memory": {"memory": ()},
+    "SVNN, memory 2/20/120 d": {"memory": (2.0, 20.0, 120.0)},
+    "SVNN, sign -0.5": {"memory_sign": -0.5},
+    "SVNN, critic r only": {"critic_inputs": ("r",)},
+    "SVNN, Lambert W": {"lambert_w": True},
+    "SVNN, no EMA": {"ema_decay": None},
+    "SVNN, 2400 steps": {"steps": 2400},
+}
+
+# Facts of paths as long as the training period, compared with the training series itself.
+LONG_FACTS = ["acf |r| lag 1", "acf |r| lag 5", "acf |r| lag 20", "acf |r| lag 50", "acf r^2 lag 1",
+              "mean leverage lags 1-10", "median excess kurtosis", "median EWMA-standardised kurtosis"]
+
+
+def long_path_facts(paths: Any) -> dict[str, float]:
+    """The volatility facts of the issue's in-sample targets, per path then averaged (or medians)."""
+    x = R.as_paths(paths)
+    acf_abs = R.acf(np.abs(x), 50).mean(axis=0)
+    return {
+        "acf |r| lag 1": float(acf_abs[0]), "acf |r| lag 5": float(acf_abs[4]),
+        "acf |r| lag 20": float(acf_abs[19]), "acf |r| lag 50": float(acf_abs[49]),
+        "acf r^2 lag 1": float(R.acf(x**2, 1).mean()),
+        "mean leverage lags 1-10": float(R.leverage(x, 10).mean()),
+        "median excess kurtosis": float(np.median(R.excess_kurtosis(x))),
+        "median EWMA-standardised kurtosis": float(np.median(stats.kurtosis(R.ewma_standardised(x), axis=1))),
+    }
+
+
+def _baselines() -> dict[str, Callable[[], Any]]:
+    return {
+        "GARCH(1,1) normal": lambda: GARCH("normal"),
+        "GARCH(1,1) t": lambda: GARCH("t"),
+        "GJR-GARCH(1,1) t": lambda: GARCH("t", gjr=True),
+        "stationary bootstrap": lambda: StationaryBootstrap(),
+    }
+
+
+def _evaluate(model: Any, periods: dict[str, pd.DataFrame], n_paths: int, seed: int) -> dict[str, Any]:
+    """Scores on every period, test-length facts and training-length facts of one fitted model."""
+    out: dict[str, Any] = {"scores": {}, "sample seconds": 0.0}
+    for period, reference in periods.items():
+        started = time.perf_counter()
+        synthetic = model.sample(n_paths, len(reference), seed=seed + 1).to_numpy().T
+        if period == "test":
+            out["sample seconds"] = time.perf_counter() - started
+            out["facts"] = R.stylized_facts(synthetic)
+        else:
+            out["long facts"] = long_path_facts(synthetic)
+        out["scores"][period] = paper_scores(synthetic, reference.to_numpy().ravel())
+    return out
+
+
+def returns_benchmark(
+    mode: str = "small",
+    train_end: str = TRAIN_END,
+    valid_end: str = VALID_END,
+    n_paths: int | None = None,
+    seeds: Sequence[int] = (0,),
+    device: str = "auto",
+    progress: bool = False,
+    ablation: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fit every model once per seed, draw paths, and score them; returns tables and timings.
+
+    Paths as long as the period they are compared with are drawn (``n_paths`` of them),
+    so reference and synthetic ACFs carry the same small-sample bias. Each seed trains
+    the Quant GAN afresh (and draws every model's paths afresh); ``ablation`` also fits
+    each variant of :data:`ABLATION` once, with the first seed.
+    """
+    settings = quantgan_options(mode)
+    if not seeds:
+        raise ConfigError("give at least one seed")
+    n_paths = n_paths or MODES[mode]["n_paths"]
+    returns = log_returns(load_prices("sp500"))
+    train, valid, test = split_periods(returns, train_end, valid_end)
+    periods = {"test": test, "train": train}
+    runs: dict[str, list[dict[str, Any]]] = {}
+
+    def fit_quantgan(seed: int, options: dict[str, Any]) -> dict[str, Any]:
+        model = QuantGAN(seed=seed, device=device, progress=progress, **{**settings, **options})
+        started = time.perf_counter()
+        model.fit(train, valid)
+        fit_seconds = time.perf_counter() - started
+        run = _evaluate(model, periods, n_paths, seed)
+        run.update({"fit seconds": fit_seconds, "validation score": min(s["score"] for s in model.selection_),
+                    "best step": model.best_step_, "receptive field": model.config.receptive_field,
+                    "steps per second": model.config.trainer.steps / max(fit_seconds, 1e-9),
+                    "device": str(model.trainer_.device)})
+        log(f"  fitted in {fit_seconds:.0f} s; validation score {run['validation score']:.3f}; training-length "
+            + ", ".join(f"{k} {v:.3f}" for k, v in run["long facts"].items()))
+        return run
+
+    for seed in seeds:
+        log(f"seed {seed}: Quant GAN fitting")
+        runs.setdefault("Quant GAN", []).append(fit_quantgan(seed, {}))
+        for name, make in _baselines().items():
+            started = time.perf_counter()
+            model = make().fit(train)
+            fit_seconds = time.perf_counter() - started
+            run = _evaluate(model, periods, n_paths, seed)
+            run["fit seconds"] = fit_seconds
+            runs.setdefault(name, []).append(run)
+        log(f"seed {seed}: Quant GAN test scores "
+            + ", ".join(f"{k} {v:.4g}" for k, v in runs["Quant GAN"][-1]["scores"]["test"].items()))
+    ablation_runs: dict[str, dict[str, Any]] = {}
+    if ablation:
+        for name, options in ABLATION.items():
+            log(f"ablation: {name}")
+            ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
+    return {"runs": runs, "ablation": ablation_runs, "n_paths": n_paths, "seeds": list(seeds), "mode": mode,
+            "real facts": {"real (test)": R.stylized_facts(test), "real (train)": R.stylized_facts(train)},
+            "real long facts": long_path_facts(train.to_numpy().ravel()),
+            "periods": {p: (str(f.index[0].date()), str(f.index[-1].date()), len(f))
+                        for p, f in {"train": train, "validation": valid, "test": test}.items()}}
+
+
+def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=float)
+    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+
+
+def _mean(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float]) -> float:
+    return _mean_sd([get(r) for r in runs])[0]
+
+
+def score_table(result: dict[str, Any], period: str) -> pd.DataFrame:
+    """Mean score over seeds per model (columns) and score (rows) for ``"test"`` or ``"train"``."""
+    return pd.DataFrame({name: {score: _mean(runs, lambda r: r["scores"][period][score]) for score in SCORES}
+                         for name, runs in result["runs"].items()}).reindex(SCORES)
+
+
+def _cell(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float], fmt: str = ".4f") -> str:
+    mean, sd = _mean_sd([get(r) for r in runs])
+    return f"{mean:{fmt}} ± {sd:{fmt}}" if len(runs) > 1 else f"{mean:{fmt}}"
+
+
+def benchmark_markdown(result: dict[str, Any]) -> str:
+    """The benchmark's tables as Markdown: scores (test, train), targets, facts, ablation and timings."""
+    runs = result["runs"]
+    models = list(runs)
+    parts = []
+    seeds = "mean ± sd over seeds " + ", ".join(map(str, result["seeds"])) if len(result["seeds"]) > 1 else \
+        f"seed {result['seeds'][0]}"
+    for period in ("test", "train"):
+        means = score_table(result, period)
+        rows = []
+        for score in SCORES:
+            best = means.loc[score].astype(float).idxmin()
+            cells = [_cell(runs[m], lambda r: r["scores"][period][score]) for m in models]
+            cells = [f"**{c}**" if m == best else c for m, c in zip(models, cells)]
+            paper = [f"{PAPER[p][score]:.4f}" if score in PAPER[p] else "" for p in PAPER] if period == "train" else []
+            rows.append([score, *cells, *paper])
+        title = {"test": "Out of sample (test period)", "train": "In sample (training period)"}[period]
+        wins = int((means["Quant GAN"] < means["GJR-GARCH(1,1) t"]).sum())
+        parts.append(f"**{title}**, lower is better (best mean in bold; {seeds}). The Quant GAN's mean is better "
+                     f"than GJR-GARCH(1,1) t's on {wins} of {len(SCORES)} scores.\n")
+        parts.append(markdown_table(["score", *models, *(list(PAPER) if period == "train" else [])], rows))
+    real = result["real long facts"]
+    rows = []
+    for fact in LONG_FACTS:
+        value = _mean(runs["Quant GAN"], lambda r: r["long facts"][fact])
+        within = abs(value - real[fact]) <= 0.25 * abs(real[fact])
+        rows.append([fact, f"{real[fact]:.3f}", _cell(runs["Quant GAN"], lambda r: r["long facts"][fact], ".3f"),
+                     "yes" if within else "no",
+                     *(f"{_mean(runs[m], lambda r: r['long facts'][fact]):.3f}" for m in models[1:])])
+    hits = sum(row[3] == "yes" for row in rows)
+    parts.append(f"**Volatility facts of paths as long as the training period** ({result['periods']['train'][2]} "
+                 f"days) against the training series; Quant GAN within 25% of the real value on {hits} of "
+                 f"{len(rows)}\n")
+    parts.append(markdown_table(["fact", "real (train)", "Quant GAN", "within 25%", *models[1:]], rows))
+    facts = pd.DataFrame({**result["real facts"],
+                          **{m: pd.DataFrame([r["facts"] for r in runs[m]]).mean() for m in models}})
+    parts.append("**Stylized facts** (synthetic paths as long as the test period, mean over seeds)\n")
+    parts.append(markdown_table(["fact", *facts.columns],
+                                [[i, *(f"{v:.3f}" for v in row)] for i, row in zip(facts.index, facts.values)]))
+    if result["ablation"]:
+        garch = score_table(result, "test")["GJR-GARCH(1,1) t"]
+        rows = []
+        for name, run in result["ablation"].items():
+            test = run["scores"]["test"]
+            wins = sum(test[s] < garch[s] for s in SCORES)
+            rows.append([name, f"{run['validation score']:.3f}", *(f"{test[s]:.4f}" for s in SCORES), f"{wins}/9",
+                         f"{run['long facts']['acf |r| lag 1']:.3f}", f"{run['fit seconds']:.0f}"])
+        gjr_acf = _mean(runs["GJR-GARCH(1,1) t"], lambda r: r["long facts"]["acf |r| lag 1"])
+        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch[s]:.4f}" for s in SCORES), "", f"{gjr_acf:.3f}", ""])
+        parts.append(f"**Ablation** (seed {result['seeds'][0]}, same budget and split; out-of-sample scores; "
+                     f"validation score: the checkpoint-selection score on the validation period, lower is better; "
+                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
+        parts.append(markdown_table(["variant", "validation score", *SCORES, "beats GJR-t", "acf |r| lag 1",
+                                     "fit s"], rows))
+    parts.append(f"**Time** (fit; drawing {result['n_paths']} test-length paths; mean over seeds)\n")
+    parts.append(markdown_table(["model", "fit s", "sample s"],
+                                [[m, _cell(runs[m], lambda r: r["fit seconds"], ".1f"),
+                                  _cell(runs[m], lambda r: r["sample seconds"], ".2f")] for m in models]))
+    return "\n\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``fingan bench returns``: run the benchmark, print its tables, write them to ``--out``."""
+    p = parser("returns", __doc__)
+    p.add_argument("--mode", choices=sorted(MODES), default="small",
+                   help="small: minutes on a CPU; full: the paper's network, for a GPU")
+    p.add_argument("--paths", type=positive_int, help="paths per model (default by mode)")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--seeds", type=positive_int, default=1,
+                   help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
+    p.add_argument("--ablation", action="store_true",
+                   help="also fit each Quant GAN variant once (first seed) for the ablation table")
+    add_device_flag(p)
+    add_progress_flag(p)
+    p.add_argument("--out", type=Path, help="write the Markdown tables here")
+    args = p.parse_args(argv)
+    args.progress = resolve_progress(args.progress)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
+                               progress=args.progress, ablation=args.ablation, log=log)
+    q = result["runs"]["Quant GAN"]
+    periods = result["periods"]
+    note = (
+        f"\nS&P 500 log returns (bundled, arch.data): train {periods['train'][0]} to {periods['train'][1]} "
+        f"({periods['train'][2]} days), validation to {periods['validation'][1]} ({periods['validation'][2]}), "
+        f"test to {periods['test'][1]} ({periods['test'][2]}). {result['n_paths']} paths per model and seed, each "
+        f"as long as the period compared with; ACF scores over lags 1-250, leverage over lags 1-20. Quant GAN "
+        f"({args.mode} mode, receptive field {q[0]['receptive field']}) checkpoint chosen on the validation period "
+        f"only (steps {', '.join(str(r['best step']) for r in q)}); "
+        f"{sum(r['steps per second'] for r in q) / len(q):.2f} generator steps/s including validation scoring, on "
+        f"{q[0]['device']}. Machine: {machine_description()}. Command: `python benchmarks/returns.py --mode "
+        f"{args.mode}{'' if args.paths is None else f' --paths {args.paths}'} --seed {args.seed} --seeds "
+        f"{args.seeds}{' --ablation' if args.ablation else ''}`."
+    )
+    publish(benchmark_markdown(result), note, args.out)
+    return 0
