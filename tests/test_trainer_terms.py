@@ -1,0 +1,118 @@
+"""The trainer's objectives and training terms give the same seeded results as recorded.
+
+``tests/data/trainer_fingerprints.json`` holds, for every objective and every term, the
+weights' fingerprint after a short seeded run, recorded with the trainer as it was before
+the terms moved out of its step functions. A refactoring of the loop must reproduce them
+(to a relative 1e-3 of each sum of weight changes: the last bits of float32 on another CPU); regenerate only on purpose, with
+``python tests/test_trainer_terms.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from fingan.engine import Trainer, TrainerConfig
+from fingan.engine.objectives import OBJECTIVES
+from fingan.nets.conv import ConvCritic, ConvGenerator
+from fingan.nets.mlp import MLP
+from fingan.nets.progressive import ProgressiveCritic, ProgressiveGenerator
+
+REFERENCE = Path(__file__).parent / "data" / "trainer_fingerprints.json"
+
+# term cases: TrainerConfig options on top of the ns objective (toy nets), or image nets
+TERMS: dict[str, dict] = {
+    "gradient penalty": {"gp_weight": 1.0},
+    "drift": {"drift": 0.01},
+    "historical averaging": {"historical_averaging": 0.1},
+    "orthogonal regularisation": {"orthogonal_reg": 0.01},
+    "clipping": {"objective": "wgan", "clip": 0.05},
+    "EMA": {"ema_decay": 0.9},
+    "spectral norm": {"spectral_norm": True},
+    "instance noise": {"instance_noise": 0.5},
+    "everything at once": {"gp_weight": 1.0, "drift": 0.01, "historical_averaging": 0.1, "orthogonal_reg": 0.01,
+                           "ema_decay": 0.9, "instance_noise": 0.3, "spectral_norm": True},
+    "AC-GAN": {"image": "acgan"},
+    "InfoGAN": {"image": "infogan"},
+    "progressive growing": {"image": "progressive"},
+}
+
+
+def _flat(net: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().float().reshape(-1) for p in net.parameters()])
+
+
+def _fit(trainer: Trainer, *data) -> dict[str, float]:
+    """Train, then fingerprint how far each net moved from its start (sums of the weight changes) and the losses."""
+    start = {"generator": _flat(trainer.generator), "critic": None if trainer.critic is None else _flat(trainer.critic)}
+    trainer.fit(*data)
+    nets = {"generator": trainer.generator, "critic": trainer.critic, "sampling": trainer.sampling_generator}
+    out = {}
+    for name, net in nets.items():
+        if net is None:
+            continue
+        moved = _flat(net) - start["critic" if name == "critic" else "generator"]
+        out[f"{name} sum"] = float(moved.sum())
+        out[f"{name} abs"] = float(moved.abs().sum())
+        out[f"{name} weighted"] = float((moved * torch.linspace(-1, 1, len(moved))).sum())
+    out["loss_d"], out["loss_g"] = trainer.history[-1]["loss_d"], trainer.history[-1]["loss_g"]
+    return out
+
+
+def _toy_run(options: dict) -> dict[str, float]:
+    torch.manual_seed(0)
+    data = torch.randn(256, 2) * torch.tensor([1.0, 0.5]) + torch.tensor([0.5, -1.0])
+    options = {"objective": "ns", **options}
+    config = TrainerConfig(steps=6, batch_size=32, seed=3, device="cpu", log_every=6, **options)
+    generator, critic = MLP(4, 2, hidden=(16, 16)), MLP(2, 1, hidden=(16, 16))
+    return _fit(Trainer(generator, critic, (4,), config), data)
+
+
+def _image_run(kind: str) -> dict[str, float]:
+    torch.manual_seed(0)
+    images = torch.rand(64, 1, 8, 8) * 2 - 1
+    labels = torch.arange(64) % 4
+    if kind == "progressive":
+        generator, critic = ProgressiveGenerator(8, 8, channels=8), ProgressiveCritic(8, channels=8)
+        config = TrainerConfig(objective="wgan-gp", steps=6, batch_size=16, n_critic=1, seed=3, device="cpu",
+                               log_every=6, growth_steps=2, drift=0.001)
+        return _fit(Trainer(generator, critic, (8,), config), images)
+    generator = ConvGenerator(8, 8, channels=8, n_classes=4)  # AC-GAN: the class; InfoGAN: the code
+    critic = ConvCritic(8, channels=8, n_aux=4)
+    config = TrainerConfig(objective="hinge", steps=6, batch_size=16, seed=3, device="cpu", log_every=6,
+                           auxiliary=kind, aux_classes=4)
+    if kind == "infogan":  # the codes are drawn by the task; the data has no labels
+        return _fit(Trainer(generator, critic, (8,), config), images)
+    return _fit(Trainer(generator, critic, (8,), config), images, labels)
+
+
+def run_case(case: str) -> dict[str, float]:
+    if case.startswith("objective "):
+        return _toy_run({"objective": case.removeprefix("objective ")})
+    options = TERMS[case.removeprefix("term ")]
+    if "image" in options:
+        return _image_run(options["image"])
+    return _toy_run(options)
+
+
+CASES = [f"objective {name}" for name in OBJECTIVES.names()] + [f"term {name}" for name in TERMS]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_seeded_run_matches_the_recorded_weights(case):
+    recorded = json.loads(REFERENCE.read_text())
+    assert case in recorded, f"no recorded fingerprint for {case}; regenerate on purpose"
+    got = run_case(case)
+    assert set(got) == set(recorded[case])
+    for key, value in recorded[case].items():
+        assert got[key] == pytest.approx(value, rel=1e-3, abs=1e-6), (case, key)
+
+
+if __name__ == "__main__":  # regenerate the reference (only when a change of results is intended)
+    REFERENCE.parent.mkdir(exist_ok=True)
+    REFERENCE.write_text(json.dumps({case: run_case(case) for case in CASES}, indent=1) + "\n")
+    print(f"wrote {REFERENCE}", file=sys.stderr)
