@@ -3,7 +3,7 @@
 ``tests/data/trainer_fingerprints.json`` holds, for every objective and every term, the
 weights' fingerprint after a short seeded run, recorded with the trainer as it was before
 the terms moved out of its step functions. A refactoring of the loop must reproduce them
-(to a relative 1e-3 of each sum of weight changes: the last bits of float32 on another CPU); regenerate only on purpose, with
+(to 0.1% of how far each net moved: float32 rounding on another CPU or thread count moves it by about 0.03%, the smallest term here by 1% or more); regenerate only on purpose, with
 ``python tests/test_trainer_terms.py``.
 """
 
@@ -27,7 +27,7 @@ REFERENCE = Path(__file__).parent / "data" / "trainer_fingerprints.json"
 # term cases: TrainerConfig options on top of the ns objective (toy nets), or image nets
 TERMS: dict[str, dict] = {
     "gradient penalty": {"gp_weight": 1.0},
-    "drift": {"drift": 0.01},
+    "drift": {"drift": 0.1},
     "historical averaging": {"historical_averaging": 0.1},
     "orthogonal regularisation": {"orthogonal_reg": 0.01},
     "clipping": {"objective": "wgan", "clip": 0.05},
@@ -109,10 +109,15 @@ def test_seeded_run_matches_the_recorded_weights(case):
     got = run_case(case)
     assert set(got) == set(recorded[case])
     for key, value in recorded[case].items():
-        assert got[key] == pytest.approx(value, rel=1e-3, abs=1e-6), (case, key)
+        if key.startswith("loss"):
+            assert got[key] == pytest.approx(value, rel=1e-3, abs=1e-5), (case, key)
+        else:  # within 0.1% of how far the net moved in all (float32 noise of another CPU: about 0.03%)
+            net = key.split()[0]
+            assert got[key] == pytest.approx(value, abs=1e-3 * recorded[case][f"{net} abs"]), (case, key)
 
 
 if __name__ == "__main__":  # regenerate the reference (only when a change of results is intended)
+    torch.set_num_threads(1)  # as the tests run (tests/conftest.py)
     REFERENCE.parent.mkdir(exist_ok=True)
     REFERENCE.write_text(json.dumps({case: run_case(case) for case in CASES}, indent=1) + "\n")
     print(f"wrote {REFERENCE}", file=sys.stderr)
