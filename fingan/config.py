@@ -54,6 +54,8 @@ def _type_name(hint: Any) -> str:
         args = typing.get_args(hint)
         inner = f"{_type_name(args[0])}" if len(args) == 2 and args[1] is Ellipsis else ", ".join(map(_type_name, args))
         return f"a list of {inner}"
+    if typing.get_origin(hint) is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(hint))
     if typing.get_origin(hint) is not None:
         return typing.get_origin(hint).__name__
     return "none" if hint is type(None) else getattr(hint, "__name__", str(hint))
@@ -75,6 +77,8 @@ def _fits(value: Any, hint: Any) -> bool:
         if len(args) == 2 and args[1] is Ellipsis:
             return all(_fits(v, args[0]) for v in value)
         return len(value) == len(args) and all(_fits(v, a) for v, a in zip(value, args))
+    if origin is typing.Literal:
+        return any(value == a and type(value) is type(a) for a in typing.get_args(hint))
     if origin is not None:  # list[...], dict[...]: the container only
         return isinstance(value, origin)
     if hint is bool:

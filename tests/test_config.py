@@ -40,3 +40,14 @@ def test_malformed_files_are_config_errors(tmp_path):
         load_config(ToyGANConfig, path)
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(ToyGANConfig, tmp_path / "missing.json")
+
+
+def test_string_options_accept_only_their_listed_values():
+    from fingan.models import QuantGANConfig
+
+    assert from_dict(QuantGANConfig, {"generator": "tcn"}).generator == "tcn"
+    with pytest.raises(ConfigError, match="one of 'svnn', 'tcn'"):
+        from_dict(QuantGANConfig, {"generator": "lstm"})
+    with pytest.raises(ConfigError, match="'adam'"):
+        from_dict(TrainerConfig, {"optimizer": "adamw"})
+    assert from_dict(TrainerConfig, {"progress": "lines", "amp": "auto"}).progress == "lines"

@@ -70,9 +70,23 @@ def test_robust_gan_simulation_study_beats_the_median_on_average():
 
 def test_ensemble_rejects_what_it_cannot_batch():
     nets = ([MLP(2, 2)], [MLP(2, 1)])
-    with pytest.raises(ConfigError, match="gp_weight"):
+    with pytest.raises(ConfigError, match="gradient_penalty"):
         EnsembleTrainer(*nets, (2,), TrainerConfig(objective="wgan-gp"))
+    with pytest.raises(ConfigError, match="ema"):
+        EnsembleTrainer(*nets, (2,), TrainerConfig(ema_decay=0.9))
+    with pytest.raises(ConfigError, match="adversarial objective"):
+        EnsembleTrainer(*nets, (2,), TrainerConfig(objective="mmd"))
     with pytest.raises(ConfigError, match="one critic per generator"):
         EnsembleTrainer([MLP(2, 2)] * 2, [MLP(2, 1)], (2,))
     with pytest.raises(DataError, match=r"\(1, n_samples"):
         EnsembleTrainer(*nets, (2,), TrainerConfig(device="cpu")).fit(torch.zeros(2, 10, 2))
+
+
+def test_ensemble_applies_weight_clipping_to_every_member():
+    torch.manual_seed(0)
+    ens = EnsembleTrainer([MLP(2, 2, hidden=(8,)) for _ in range(3)], [MLP(2, 1, hidden=(8,)) for _ in range(3)], (2,),
+                          TrainerConfig(objective="wgan", steps=3, batch_size=16, device="cpu"))
+    assert ens.config.clip == 0.01
+    ens.fit(torch.randn(3, 50, 2) * 5)
+    for _, critic in ens.members():
+        assert max(p.abs().max().item() for p in critic.parameters()) <= 0.01 + 1e-7

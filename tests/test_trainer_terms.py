@@ -116,6 +116,48 @@ def test_seeded_run_matches_the_recorded_weights(case):
             assert got[key] == pytest.approx(value, abs=1e-3 * recorded[case][f"{net} abs"]), (case, key)
 
 
+def test_config_fields_map_to_terms_in_a_fixed_order_and_checkpoints_keep_their_keys():
+    from fingan.engine.terms import ORDER, build_terms
+
+    config = TrainerConfig(objective="wgan-gp", ema_decay=0.9, historical_averaging=0.1, drift=0.01,
+                           instance_noise=0.1, spectral_norm=True).resolved()
+    names = [t.name for t in build_terms(config)]
+    assert names == sorted(names, key=ORDER.index)
+    assert names == ["spectral_norm", "instance_noise", "drift", "gradient_penalty", "historical_averaging", "ema"]
+    trainer = Trainer(MLP(4, 2, hidden=(8,)), MLP(2, 1, hidden=(8,)), (4,), TrainerConfig(
+        steps=2, batch_size=8, device="cpu", ema_decay=0.9, historical_averaging=0.1)).fit(torch.randn(32, 2))
+    assert {"ema", "hist_g", "hist_d", "generator", "critic", "opt_g", "opt_d", "rng", "step"} <= set(trainer.state_dict())
+    assert trainer.term("ema").updates == 2 and trainer.term("clip") is None
+
+
+def test_a_new_term_plugs_in_without_touching_the_loop():
+    from fingan.engine.terms import StepContext, Term
+
+    class FakeMeanPenalty(Term):  # pulls the generated mean towards 0
+        name = "fake_mean"
+
+        def __init__(self, weight: float) -> None:
+            self.weight = weight
+            self.calls = 0
+
+        def generator_term(self, ctx: StepContext) -> torch.Tensor:
+            self.calls += 1
+            return self.weight * ctx.fake.mean(dim=0).pow(2).sum()
+
+    data = torch.randn(256, 2) + 3.0
+
+    def run(*terms: Term) -> torch.Tensor:
+        torch.manual_seed(0)
+        trainer = Trainer(MLP(4, 2, hidden=(16,)), MLP(2, 1, hidden=(16,)), (4,),
+                          TrainerConfig(steps=40, batch_size=32, seed=1, device="cpu"), terms=terms)
+        return trainer.fit(data).sample(2000, seed=0).mean(dim=0)
+
+    penalty = FakeMeanPenalty(10.0)
+    plain, pulled = run(), run(penalty)
+    assert penalty.calls == 40
+    assert pulled.norm() < plain.norm()  # the term moved the generator where it says
+
+
 if __name__ == "__main__":  # regenerate the reference (only when a change of results is intended)
     torch.set_num_threads(1)  # as the tests run (tests/conftest.py)
     REFERENCE.parent.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""The one training engine: objectives, penalties, the Trainer, checkpoints."""
+"""The one training engine: objectives, training terms, the Trainer, checkpoints."""
 
 from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
 from fingan.engine.device import resolve_device
@@ -10,12 +10,17 @@ from fingan.engine.penalties import (
     instance_noise_std,
     orthogonal_regularization,
 )
+from fingan.engine.optim import make_optimizer
+from fingan.engine.terms import TERMS, StepContext, Term, build_terms
 from fingan.engine.trainer import Trainer, TrainerConfig
 
 __all__ = [
     "DIVERGENCES",
     "FGAN",
     "OBJECTIVES",
+    "TERMS",
+    "StepContext",
+    "Term",
     "HistoricalAverage",
     "Hyperparameters",
     "Objective",
@@ -23,8 +28,10 @@ __all__ = [
     "TrainerConfig",
     "gradient_penalty",
     "instance_noise_std",
+    "build_terms",
     "load_checkpoint",
     "make_objective",
+    "make_optimizer",
     "median_bandwidth",
     "orthogonal_regularization",
     "rbf_mmd2",

@@ -22,8 +22,13 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from fingan.engine.device import resolve_device
 from fingan.engine.objectives import make_objective
-from fingan.engine.trainer import _OPTIMIZERS, TrainerConfig
+from fingan.engine.terms import build_terms
+from fingan.engine.trainer import TrainerConfig, make_optimizer
 from fingan.errors import ConfigError, DataError
+
+
+# terms whose hooks act element by element, so that they treat every member as if alone
+SUPPORTED_TERMS = ("clip",)
 
 
 class _Stacked:
@@ -37,6 +42,10 @@ class _Stacked:
 
     def trainable(self) -> list[torch.Tensor]:
         return [p for p in self.params.values() if p.requires_grad]
+
+    def parameters(self) -> list[torch.Tensor]:
+        """The stacked parameters (what a term such as clipping acts on)."""
+        return list(self.params.values())
 
     def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
         def one(params, buffers, *args):
@@ -63,9 +72,10 @@ class EnsembleTrainer:
     latent_shape : sequence of int
         Shape of one noise draw.
     config : TrainerConfig
-        Objective and optimiser settings as for :class:`~fingan.engine.Trainer`; gradient
-        penalties, clipping, auxiliary tasks, EMA and progressive growing are not
-        supported here.
+        Objective and optimiser settings as for :class:`~fingan.engine.Trainer`, and the
+        training terms of :data:`SUPPORTED_TERMS` (weight clipping); the others (gradient
+        penalty, EMA, auxiliary tasks, progressive growing, ...) act on a whole batch or a
+        whole net and are refused.
 
     Examples
     --------
@@ -85,13 +95,12 @@ class EnsembleTrainer:
         cfg = (config or TrainerConfig()).resolved()
         if len(generators) < 1 or len(generators) != len(critics):
             raise ConfigError(f"need one critic per generator, got {len(generators)} and {len(critics)}")
-        unsupported = [name for name, on in (("gp_weight", cfg.gp_weight), ("clip", cfg.clip),
-                                             ("auxiliary", cfg.auxiliary), ("ema_decay", cfg.ema_decay),
-                                             ("growth_steps", cfg.growth_steps)) if on]
+        self.terms = build_terms(cfg)
+        unsupported = [term.name for term in self.terms if term.name not in SUPPORTED_TERMS]
         if unsupported:
             raise ConfigError(f"the ensemble trainer does not support {', '.join(unsupported)}")
         self.objective = make_objective(cfg.objective, **cfg.objective_params)
-        if not self.objective.uses_critic or self.objective.moves_particles:
+        if self.objective.kind != "adversarial":
             raise ConfigError(f"the ensemble trainer needs an adversarial objective, not {cfg.objective!r}")
         self.config = cfg
         self.n_models = len(generators)
@@ -100,9 +109,9 @@ class EnsembleTrainer:
         self._templates = (copy.deepcopy(generators[0]).cpu(), copy.deepcopy(critics[0]).cpu())
         self.generator = _Stacked(generators, self.device)
         self.critic = _Stacked(critics, self.device)
-        self.opt_g = _OPTIMIZERS[cfg.optimizer](self.generator.trainable(), cfg.lr_g, cfg.betas)
+        self.opt_g = make_optimizer(cfg.optimizer, self.generator.trainable(), cfg.lr_g, cfg.betas)
         self._critic_params = self.critic.trainable()
-        self.opt_d = _OPTIMIZERS[cfg.optimizer](self._critic_params, cfg.lr_d, cfg.betas)
+        self.opt_d = make_optimizer(cfg.optimizer, self._critic_params, cfg.lr_d, cfg.betas)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self.step = 0
 
@@ -139,6 +148,8 @@ class EnsembleTrainer:
                 self.opt_d.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_d.step()
+                for term in self.terms:
+                    term.after_critic_step(self)
             for p in self._critic_params:  # frozen: the generator step computes no critic gradients
                 p.requires_grad_(False)
             scores = self.critic(self.generator(self._noise(cfg.batch_size)))

@@ -1,13 +1,18 @@
 """GAN objectives, each a small piece registered by name.
 
-An objective turns critic scores into the two losses the :class:`~fingan.engine.Trainer`
-minimises: ``critic_loss(d_real, d_fake)`` and ``generator_loss(d_fake)``. Raw critic
-outputs (no final activation) come in; each objective applies its own link. An
-objective also carries the optimiser defaults of its paper (:class:`Hyperparameters`),
-which the Trainer uses unless the user overrides them. Critic-free objectives (``mmd``)
-set ``uses_critic = False`` and implement ``sample_loss(real, fake)`` instead.
-Particle objectives (``vgrow``) set ``moves_particles = True``: the generator is fitted
-to its own samples moved along the critic (``move`` and ``particle_loss``).
+Every objective has a ``kind`` that says how the :class:`~fingan.engine.Trainer` uses it:
+
+* ``"adversarial"`` (:class:`Objective`): a game with a critic; the objective turns raw
+  critic scores (no final activation; each objective applies its own link) into
+  ``critic_loss(d_real, d_fake)`` and ``generator_loss(d_fake)``.
+* ``"sample"`` (:class:`SampleObjective`): no critic; the generator minimises
+  ``sample_loss(real, fake)`` between a data batch and a generated one (``mmd``).
+* ``"particle"`` (:class:`ParticleObjective`): a critic trained as a classifier by
+  ``critic_loss``; the generator is fitted to its own samples moved along the critic,
+  ``particle_loss(fake, move(fake, logit))`` (``vgrow``).
+
+An objective also carries the optimiser defaults of its paper (:class:`Hyperparameters`),
+which the Trainer uses unless the user overrides them.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
@@ -42,25 +48,58 @@ class Hyperparameters:
     clip: float | None = None
 
 
+Kind = Literal["adversarial", "sample", "particle"]
+
+
 class Objective:
-    """Base class: the losses of one GAN variant."""
+    """An adversarial objective: the critic's and the generator's losses of one GAN game.
+
+    Subclasses set ``name`` and ``defaults`` and implement both losses.
+    """
 
     name: str = ""
-    uses_critic: bool = True
-    moves_particles: bool = False
+    kind: ClassVar[Kind] = "adversarial"
     defaults: Hyperparameters = Hyperparameters()
 
+    @property
+    def uses_critic(self) -> bool:
+        """Whether the objective trains a critic (every kind but ``"sample"``)."""
+        return self.kind != "sample"
+
     def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        """The critic's loss from its raw scores on a real and a generated batch (flat, float32)."""
         raise NotImplementedError
 
     def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The generator's loss from the critic's raw scores on a generated batch."""
         raise NotImplementedError
-
-    def sample_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError(f"objective {self.name!r} trains with a critic")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+class SampleObjective(Objective):
+    """A critic-free objective: a discrepancy between a data batch and a generated batch."""
+
+    kind: ClassVar[Kind] = "sample"
+
+    def sample_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """The generator's loss from a real batch and a generated batch of the same size."""
+        raise NotImplementedError
+
+
+class ParticleObjective(Objective):
+    """A particle objective: the critic classifies, the generator follows particles moved along it."""
+
+    kind: ClassVar[Kind] = "particle"
+
+    def move(self, x: torch.Tensor, logit: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """Where the generated samples ``x`` should go, given the critic's ``logit`` function (no gradient)."""
+        raise NotImplementedError
+
+    def particle_loss(self, fake: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The generator's loss: how far its samples are from the moved particles ``targets``."""
+        raise NotImplementedError
 
 
 OBJECTIVES: Registry[Objective] = Registry("objective")
@@ -267,7 +306,7 @@ class LeastSquares(Objective):
 
 
 @OBJECTIVES.register("mmd")
-class MMD(Objective):
+class MMD(SampleObjective):
     r"""Generative moment matching network (Li, Swersky, Zemel 2015).
 
     No critic: the generator minimises the squared MMD between a data batch and a
@@ -277,7 +316,6 @@ class MMD(Objective):
     """
 
     name = "mmd"
-    uses_critic = False
     defaults = Hyperparameters(lr_g=1e-3, betas=(0.5, 0.999), batch_size=256)
 
     def __init__(
@@ -322,7 +360,7 @@ FLOW_DIVERGENCES: dict[str, FlowDivergence] = {
 
 
 @OBJECTIVES.register("vgrow")
-class VGrow(Minimax):
+class VGrow(ParticleObjective):
     r"""Variational gradient flow (VGrow; Gao, Jiao, Wang, Wang, Yang, Zhang 2019).
 
     A training mode rather than a game. Each step:
@@ -341,7 +379,6 @@ class VGrow(Minimax):
     """
 
     name = "vgrow"
-    moves_particles = True
     defaults = Hyperparameters(lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), batch_size=64)
 
     def __init__(self, divergence: str = "logd", step_size: float = 0.1, particle_steps: int = 5) -> None:
@@ -369,9 +406,10 @@ class VGrow(Minimax):
             x = x + self.step_size * self.velocity(x, logit)
         return x
 
+    def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        """Logistic regression of data (label 1) against particles (label 0) on the critic's logit."""
+        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+
     def particle_loss(self, fake: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Least-squares fit of the generator's samples to the moved particles."""
         return (fake.float() - targets).pow(2).flatten(1).sum(dim=1).mean()
-
-    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
-        raise ConfigError("VGrow fits the generator to moved particles; the Trainer calls particle_loss")

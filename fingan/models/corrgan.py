@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -62,10 +62,10 @@ class CorrGANConfig:
     latent_dim: int = 100
     channels: int = 64
     conditional: bool = False
-    postprocess: str = "higham"
+    postprocess: Literal["higham", "clip"] = "higham"
     nearest_tol: float = 1e-8
     min_eigenvalue: float = 1e-8
-    order: str = "clustered"
+    order: Literal["clustered", "panel"] = "clustered"
     trainer: TrainerConfig = field(
         default_factory=lambda: TrainerConfig(
             objective="wgan-gp", steps=2000, batch_size=64, n_critic=1, lr_g=1e-4, lr_d=4e-4, log_every=50

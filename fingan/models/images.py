@@ -6,7 +6,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -55,8 +55,8 @@ class ImageGANConfig:
 
     latent_dim: int = 100
     channels: int = 64
-    arch: str = "dcgan"
-    variant: str = "gan"
+    arch: Literal["dcgan", "progressive"] = "dcgan"
+    variant: Literal["gan", "conditional", "acgan", "infogan"] = "gan"
     n_codes: int = 10
     critic_batch_norm: bool | None = None
     trainer: TrainerConfig = field(

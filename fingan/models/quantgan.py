@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -83,7 +83,7 @@ class QuantGANConfig:
         about 3.4 times slower per step for similar scores in our runs.
     """
 
-    generator: str = "svnn"
+    generator: Literal["svnn", "tcn"] = "svnn"
     critic_inputs: tuple[str, ...] = ("r", "abs")
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
     memory_sign: float = -0.8

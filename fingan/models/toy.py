@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -42,7 +42,7 @@ class ToyGANConfig:
         Options of the training loop (objective, steps, ...).
     """
 
-    generator: str = "mlp"
+    generator: Literal["mlp", "gaussian"] = "mlp"
     latent_dim: int = 8
     hidden: tuple[int, ...] = (128, 128, 128)
     critic_hidden: tuple[int, ...] = (128, 128, 128)
