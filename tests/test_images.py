@@ -216,7 +216,8 @@ def test_progressive_gan_grows_to_full_size_and_learns(digits, classifier, tmp_p
     options = dict(arch="progressive", objective="hinge", lr_g=1e-3, lr_d=1e-3, betas=(0.0, 0.99), drift=1e-3, **FAST)
     untrained = ImageGAN(steps=0, **options).fit(x)
     gan = ImageGAN(steps=300, **options).fit(x)
-    assert gan.trainer_.growth == (2, 1.0) and gan.config.trainer.growth_steps == 60
+    assert gan.trainer_.growth == (2, 1.0) and gan.trainer_.config.growth_steps == 60
+    assert gan.config.trainer.growth_steps == 0  # the user's config is left as given
     fd = {name: image_metrics(classifier, x, m.sample(500, seed=0))["frechet distance"]
           for name, m in (("trained", gan), ("untrained", untrained))}
     assert fd["trained"] < 0.5 * fd["untrained"], fd

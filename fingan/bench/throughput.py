@@ -67,22 +67,16 @@ def _nets(case: Case, config: TrainerConfig) -> tuple[torch.nn.Module, torch.nn.
     from fingan.models.quantgan import QuantGAN
     from fingan.models.toy import ToyGAN
 
-    if case.recipe == "toy":
-        model = ToyGAN(**case.options)
-        model.dim_ = case.data_shape[1]
-    elif case.recipe == "quantgan":
-        model = QuantGAN(**case.options)
-        model.columns_ = [f"asset {i}" for i in range(case.data_shape[-1])]
-    elif case.recipe == "corrgan":
+    recipes = {"toy": ToyGAN, "quantgan": QuantGAN, "image": ImageGAN}
+    if case.recipe == "corrgan":
         model = CorrGAN(n_assets=case.data_shape[-1], **case.options)
-    elif case.recipe == "image":
-        model = ImageGAN(**case.options)
-        model.shape_ = tuple(case.data_shape[1:])
+    elif case.recipe in recipes:
+        model = recipes[case.recipe](**case.options)
     else:
         raise ConfigError(f"unknown recipe {case.recipe!r}")
     torch.manual_seed(0)
-    generator, critic, latent_shape = model.build()
-    trainer_cfg = model.config.trainer
+    generator, critic, latent_shape = model.build(tuple(case.data_shape[1:]))
+    trainer_cfg = model.trainer_config()
     trainer_cfg.device, trainer_cfg.amp, trainer_cfg.compile = config.device, config.amp, config.compile
     trainer_cfg.log_every, trainer_cfg.progress = 10**9, False
     return generator, critic, latent_shape, trainer_cfg

@@ -85,9 +85,23 @@ class Recipe:
         self.trainer_: Trainer | None = None
 
     # -- to implement -------------------------------------------------------
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
-        """Return (generator, critic, latent_shape) for the current config and fitted state."""
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+        """Return (generator, critic, latent_shape) for training samples of shape ``data_shape``."""
         raise NotImplementedError
+
+    @property
+    def data_shape_(self) -> tuple[int, ...]:
+        """The shape of one training sample, from the fitted state (what :meth:`build` is given)."""
+        raise NotImplementedError
+
+    def trainer_config(self) -> TrainerConfig:
+        """The training options this fit runs with: a copy of ``config.trainer`` with what the data decides.
+
+        ``fit`` never changes the user's config (scikit-learn's rule); recipes whose data
+        fixes a training option (a batch size rounded to the packing, the number of
+        classes of an auxiliary task) override this instead.
+        """
+        return dataclasses.replace(self.config.trainer)
 
     def extra_state(self) -> dict[str, Any]:
         """Fitted state besides the nets (tensors, numbers, strings) kept by :meth:`save`."""
@@ -104,8 +118,8 @@ class Recipe:
     # -- shared -------------------------------------------------------------
     def _make_trainer(self, out_dir: str | os.PathLike | None = None, callbacks=()) -> Trainer:
         torch.manual_seed(self.config.trainer.seed)
-        generator, critic, latent_shape = self.build()
-        return Trainer(generator, critic, latent_shape, self.config.trainer, out_dir=out_dir, callbacks=callbacks)
+        generator, critic, latent_shape = self.build(self.data_shape_)
+        return Trainer(generator, critic, latent_shape, self.trainer_config(), out_dir=out_dir, callbacks=callbacks)
 
     def _train(
         self,
@@ -205,6 +219,18 @@ def describe_model_file(path: str | os.PathLike) -> str:
     last = state["extra"].get("last_date")
     step = state["trainer"].get("step")
     return f"{path} ({state['recipe']}, {step} steps" + (f", data up to {str(last)[:10]})" if last else ")")
+
+
+def regime_state(model: Any) -> dict[str, Any]:
+    """A conditional model's fitted regimes (``regime_edges_``, ``regime_shares_``) as saveable lists."""
+    return {name: None if getattr(model, f"{name}_") is None else getattr(model, f"{name}_").tolist()
+            for name in ("regime_edges", "regime_shares")}
+
+
+def load_regime_state(model: Any, state: dict[str, Any]) -> None:
+    """Restore what :func:`regime_state` saved onto ``model``."""
+    for name in ("regime_edges", "regime_shares"):
+        setattr(model, f"{name}_", None if state[name] is None else np.asarray(state[name]))
 
 
 def regime_labels(

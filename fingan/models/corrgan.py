@@ -15,7 +15,7 @@ from fingan.data.correlations import clip_to_correlation, nearest_correlation, r
 from fingan.data.returns import as_return_frame
 from fingan.engine.trainer import TrainerConfig
 from fingan.errors import ConfigError, DataError, as_count
-from fingan.models.base import Recipe, regime_labels
+from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state
 from fingan.nets.conv import ConvCritic, ConvGenerator, CorrelationGenerator
 
 REGIMES = ("stressed", "normal", "rally")
@@ -125,11 +125,16 @@ class CorrGAN(Recipe):
 
     regime_names = REGIMES
 
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+    @property
+    def data_shape_(self) -> tuple[int, ...]:
+        return (1, self.config.n_assets, self.config.n_assets)
+
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
         cfg = self.config
+        n_assets = data_shape[-1]
         n_classes = len(REGIMES) if cfg.conditional else 0
-        generator = CorrelationGenerator(ConvGenerator(cfg.latent_dim, cfg.n_assets, cfg.channels, n_classes))
-        critic = ConvCritic(cfg.n_assets, cfg.channels, n_classes)
+        generator = CorrelationGenerator(ConvGenerator(cfg.latent_dim, n_assets, cfg.channels, n_classes))
+        critic = ConvCritic(n_assets, cfg.channels, n_classes)
         return generator, critic, (cfg.latent_dim,)
 
     def training_matrices(self, returns: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -196,14 +201,12 @@ class CorrGAN(Recipe):
 
     def extra_state(self) -> dict[str, Any]:
         return {
-            "regime_edges": None if self.regime_edges_ is None else self.regime_edges_.tolist(),
-            "regime_shares": None if self.regime_shares_ is None else self.regime_shares_.tolist(),
+            **regime_state(self),
             "n_train": self.n_train_,
             "assets": self.assets_,
         }
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.regime_edges_ = None if state["regime_edges"] is None else np.asarray(state["regime_edges"])
-        self.regime_shares_ = None if state["regime_shares"] is None else np.asarray(state["regime_shares"])
+        load_regime_state(self, state)
         self.n_train_ = state["n_train"]
         self.assets_ = state.get("assets")  # files written before the order option have none

@@ -89,14 +89,31 @@ class ImageGAN(Recipe):
             raise ConfigError(f"variant must be one of {', '.join(self.VARIANTS)}, not {cfg.variant!r}")
         if cfg.arch not in self.ARCHS:
             raise ConfigError(f"arch must be one of {', '.join(self.ARCHS)}, not {cfg.arch!r}")
-        if cfg.variant in ("acgan", "infogan"):
-            cfg.trainer.auxiliary = cfg.variant
         self.shape_: tuple[int, int, int] | None = None
         self.n_classes_: int = 0
 
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+    def trainer_config(self) -> TrainerConfig:
+        """The config's training options plus what the variant and the data decide.
+
+        AC-GAN and InfoGAN train an auxiliary task over the data's classes (or the codes);
+        progressive nets grow over the run, ``steps / (2 levels - 1)`` steps per phase
+        unless ``growth_steps`` is set.
+        """
         cfg = self.config
-        channels, size, _ = self.shape_
+        out = super().trainer_config()
+        if cfg.variant in ("acgan", "infogan"):
+            out.auxiliary, out.aux_classes = cfg.variant, self.n_classes_
+        if cfg.arch == "progressive" and not out.growth_steps:
+            out.growth_steps = max(1, out.steps // (2 * progressive_levels(self.shape_[-1]) - 1))
+        return out
+
+    @property
+    def data_shape_(self) -> tuple[int, ...]:
+        return self.shape_
+
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+        cfg = self.config
+        channels, size, _ = data_shape
         projection = self.n_classes_ if cfg.variant == "conditional" else 0
         n_aux = self.n_classes_ if cfg.variant in ("acgan", "infogan") else 0
         if cfg.arch == "progressive":
@@ -133,13 +150,9 @@ class ImageGAN(Recipe):
             if y.shape != (len(x),):
                 raise DataError(f"labels must have shape ({len(x)},), got {tuple(y.shape)}")
             self.n_classes_ = int(y.max()) + 1
-            cfg.trainer.aux_classes = self.n_classes_
         elif cfg.variant == "infogan":
-            self.n_classes_ = cfg.trainer.aux_classes = cfg.n_codes
+            self.n_classes_ = cfg.n_codes
         self.shape_ = (x.shape[1], size, size)
-        if cfg.arch == "progressive" and not cfg.trainer.growth_steps:
-            levels = progressive_levels(size)
-            cfg.trainer.growth_steps = max(1, cfg.trainer.steps // (2 * levels - 1))
         self._train(x, y, out_dir=out_dir, resume=resume)
         return self
 

@@ -16,7 +16,7 @@ from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError, as_count
-from fingan.models.base import Recipe, regime_labels, unchanged
+from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state, unchanged
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
 from fingan.validation.returns import selection_score
@@ -171,14 +171,19 @@ class QuantGAN(PathModel, Recipe):
         self._check_fitted()
         return len(self.columns_)
 
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+    @property
+    def data_shape_(self) -> tuple[int, ...]:
+        return (self.config.window, self.n_assets)
+
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
         cfg = self.config
+        n_assets = data_shape[-1]
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
         extra = ({"memory": cfg.memory, "memory_sign": cfg.memory_sign, "max_drift": cfg.max_drift}
                  if cfg.generator == "svnn" else {})
-        generator = GENERATORS[cfg.generator](cfg.noise_dim, self.n_assets, **options, **extra)
-        critic = TCNCritic(self.n_assets, inputs=cfg.critic_inputs, **options)
+        generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
+        critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, **options)
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
 
     # ------------------------------------------------------------------ regimes
@@ -484,8 +489,7 @@ class QuantGAN(PathModel, Recipe):
             "last_date": self.last_date_.isoformat(),
             "transform": {k: v if k == "columns" else torch.as_tensor(v, dtype=torch.float64)
                           for k, v in self.transform_.state_dict().items()},
-            "regime_edges": None if self.regime_edges_ is None else self.regime_edges_.tolist(),
-            "regime_shares": None if self.regime_shares_ is None else self.regime_shares_.tolist(),
+            **regime_state(self),
             "selection": self.selection_,
             "best_step": self.best_step_,
         }
@@ -495,7 +499,6 @@ class QuantGAN(PathModel, Recipe):
         self.last_date_ = pd.Timestamp(state["last_date"])
         self.transform_ = ReturnTransform.from_state(
             {k: v if k == "columns" else v.numpy() for k, v in state["transform"].items()})
-        self.regime_edges_ = None if state["regime_edges"] is None else np.asarray(state["regime_edges"])
-        self.regime_shares_ = None if state["regime_shares"] is None else np.asarray(state["regime_shares"])
+        load_regime_state(self, state)
         self.selection_ = list(state["selection"])
         self.best_step_ = state["best_step"]

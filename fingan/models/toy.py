@@ -95,22 +95,28 @@ class ToyGAN(Recipe):
         self.mean_ = torch.zeros(0)
         self.scale_ = torch.ones(0)
 
-    def _batch_size(self) -> int:
-        batch = self.config.trainer.resolved().batch_size
-        return -(-batch // self.config.pack) * self.config.pack
+    def trainer_config(self) -> TrainerConfig:
+        """The config's training options with the batch size rounded up to a multiple of ``pack``."""
+        out = super().trainer_config()
+        batch = out.resolved().batch_size
+        out.batch_size = -(-batch // self.config.pack) * self.config.pack
+        return out
 
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+    @property
+    def data_shape_(self) -> tuple[int, ...]:
+        return (self.dim_,)
+
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
         cfg = self.config
+        (dim,) = data_shape
         if cfg.generator == "gaussian":
-            generator: nn.Module = GaussianGenerator(self.dim_)
-            latent = self.dim_
+            generator: nn.Module = GaussianGenerator(dim)
+            latent = dim
         else:
-            generator = MLP(cfg.latent_dim, self.dim_, cfg.hidden, cfg.activation)
+            generator = MLP(cfg.latent_dim, dim, cfg.hidden, cfg.activation)
             latent = cfg.latent_dim
-        critic = MLP(
-            self.dim_, 1, cfg.critic_hidden, cfg.critic_activation,
-            minibatch_kernels=cfg.minibatch_kernels, pack=cfg.pack,
-        )
+        critic = MLP(dim, 1, cfg.critic_hidden, cfg.critic_activation, minibatch_kernels=cfg.minibatch_kernels,
+                     pack=cfg.pack)
         return generator, critic, (latent,)
 
     def fit(self, x: Any, out_dir: str | os.PathLike | None = None, resume: bool = False) -> ToyGAN:
@@ -125,7 +131,6 @@ class ToyGAN(Recipe):
             self.scale_ = torch.as_tensor(arr.std(axis=0)).clamp_min(1e-8)
         else:
             self.mean_, self.scale_ = torch.zeros(self.dim_), torch.ones(self.dim_)
-        self.config.trainer.batch_size = self._batch_size()
         data = (torch.as_tensor(arr) - self.mean_) / self.scale_
         self._train(data, out_dir=out_dir, resume=resume)
         return self
@@ -178,18 +183,19 @@ class RobustGAN(ToyGAN):
 
     config_class = RobustGANConfig
 
-    def build(self) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
+    def __init__(self, config: RobustGANConfig | None = None, **options: Any) -> None:
+        super().__init__(config, **options)
+        self._start: torch.Tensor | None = None  # the generator's first location: the median of the data
+
+    def build(self, data_shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module | None, tuple[int, ...]]:
         cfg = self.config
-        critic = MLP(self.dim_, 1, cfg.critic_hidden, cfg.critic_activation)
-        return LocationGenerator(self._start), critic, (self.dim_,)
+        (dim,) = data_shape
+        start = self._start if self._start is not None else torch.zeros(dim)
+        return LocationGenerator(start), MLP(dim, 1, cfg.critic_hidden, cfg.critic_activation), (dim,)
 
     def fit(self, x: Any, out_dir: str | os.PathLike | None = None, resume: bool = False) -> RobustGAN:
         self._start = torch.as_tensor(np.median(_as_2d(x), axis=0))
         return super().fit(x, out_dir=out_dir, resume=resume)
-
-    def load_extra_state(self, state: dict[str, Any]) -> None:
-        super().load_extra_state(state)
-        self._start = torch.zeros(self.dim_)
 
     def fit_many(self, datasets: Any) -> np.ndarray:
         """Estimate the location of each of B data sets at once; returns (B, p) estimates.
