@@ -310,156 +310,35 @@ def data_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output_file(path: Path) -> None:
-    """Refuse an output file that exists or could not be written, before any work is done."""
-    if path.exists():
-        raise ConfigError(f"{path} already exists; choose another file")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:  # the folder is created when the file is written
-        folder = folder.parent
-    import tempfile
-
-    try:
-        if not folder.is_dir():
-            raise NotADirectoryError(f"{folder} is not a folder")
-        with tempfile.TemporaryFile(dir=folder):  # the one sure test of writing there (also as root)
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _read_synthetic(path: Path, max_paths: int | None = None, what: str = "synthetic data file"):
-    """(data, facts): the file's data, and for a streamed Parquet file the facts of all its paths.
-
-    A streamed file (``fingan sample --chunk-size``) is read chunk by chunk: its stylized
-    facts cover every path, the data returned (for distance scores and plots) its first
-    ``max_paths`` paths.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from fingan.errors import DataError
-
-    if not path.is_file():
-        raise DataError(f"{what} {path} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            return np.load(path, allow_pickle=False), None
-        if suffix == ".csv":
-            return pd.read_csv(path, index_col=0), None
-        if suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            meta = pq.ParquetFile(path)
-            if "path" not in meta.schema_arrow.names:
-                return pd.read_parquet(path), None
-            return _stream_facts(path, meta, max_paths)
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
-    raise DataError(f"synthetic data must be .csv, .parquet or .npy, not {suffix!r}")
-
-
-def _stream_facts(path: Path, meta, max_paths: int | None):
-    import numpy as np
-
-    from fingan.models.paths import read_parquet_paths
-    from fingan.validation.returns import FactAccumulator
-
-    if "asset" in meta.schema_arrow.names:
-        raise ConfigError(f"{path} holds several assets; validate one asset's paths at a time")
-    n_paths = meta.metadata.num_rows
-    length = len(meta.schema_arrow.names) - 1
-    accumulator = FactAccumulator(length, n_paths)
-    head = []
-    kept = 0
-    limit = max_paths or 10_000
-    for chunk in read_parquet_paths(path):
-        accumulator.update(chunk)
-        if kept < limit:
-            head.append(chunk[: limit - kept])
-            kept += len(head[-1])
-    print(f"stylized facts over all {n_paths} paths of {path.name}; distance scores and plots on the first {kept}")
-    return np.concatenate(head), accumulator.result()
-
-
-def _regime_panel(path: Path, reference):
-    """A conditional Quant GAN's risk panel by regime against ``reference``; None for other models.
-
-    On the CPU: a thousand short paths per regime take well under a second."""
-    from fingan.errors import DataError
-    from fingan.models import load_model
-    from fingan.models.quantgan import QuantGAN
-    from fingan.validation.risk import regime_risk_panel
-
-    model = load_model(path / "model.pt" if path.is_dir() else path, device="cpu")
-    if not isinstance(model, QuantGAN) or model.regime_edges_ is None:
-        return None
-    frame = reference
-    if frame.shape[1] != len(model.columns_):
-        if not set(model.columns_) <= {str(c) for c in frame.columns}:
-            raise DataError(f"the reference lacks the model's tickers {model.columns_}")
-        frame = frame.rename(columns=str)[list(model.columns_)]
-    return regime_risk_panel(model, frame)
-
-
 def validate_command(args: argparse.Namespace) -> int:
-    """``fingan validate``: print the scorecard, write the report."""
-    import numpy as np
+    """``fingan validate``: print the scorecard, write the report (see :func:`fingan.validation.files.validate_file`)."""
+    import warnings
 
-    from fingan.data.correlations import rolling_correlations
-    from fingan.data.prices import load_prices
-    from fingan.data.returns import log_returns
-    from fingan.models.base import describe_model_file
-    from fingan.validation.scorecard import scorecard
+    from fingan.errors import FinganWarning
+    from fingan.io import write_text
+    from fingan.validation.files import check_new_file, validate_file
 
     for out in (args.report, args.json):
         if out is not None:
-            _check_output_file(out)  # before any work: a bad path fails now, not after the scorecard
-    synthetic, synthetic_facts = _read_synthetic(args.synthetic, args.max_paths)
-    matrices = np.ndim(synthetic) == 3
-    if matrices and np.shape(synthetic)[1] != np.shape(synthetic)[2]:
-        raise ConfigError(f"{args.synthetic} holds an array of shape {np.shape(synthetic)}: returns are "
-                          "(n_paths, T), correlation matrices (n, N, N)")
-    if not matrices:
-        from fingan.validation.returns import MAX_LOG_RETURN
-
-        values = np.asarray(synthetic, dtype=float)
-        if values.size and np.all(values > 0) and 0.5 < np.median(values) < MAX_LOG_RETURN:
-            print(f"fingan: warning: {args.synthetic} looks like prices, not log returns (all positive, median "
-                  f"{np.median(values):.3g}); sample returns (fingan sample without --prices) to validate",
-                  file=sys.stderr)
-    if str(args.reference).endswith(".npy"):
-        reference = _read_synthetic(Path(args.reference), what="reference file")[0]
-    else:
-        returns = log_returns(load_prices(args.reference, start=args.start, end=args.end, missing="dropna"))
-        if matrices:
-            reference = rolling_correlations(returns, window=args.window, step=max(1, args.window // 12),
-                                             n_assets=np.shape(synthetic)[1], order=True)
+            check_new_file(out)  # before any work: a bad path fails now, not after the scorecard
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FinganWarning)
+        card = validate_file(args.synthetic, args.reference, args.start, args.end, args.window, args.model,
+                             args.baselines, plots=args.report is not None, max_paths=args.max_paths)
+    for w in caught:  # fingan's own in one line; the rest as Python shows them
+        if issubclass(w.category, FinganWarning):
+            print(f"fingan: warning: {w.message}", file=sys.stderr)
         else:
-            reference = returns
-    provenance = {"input": str(args.synthetic), "reference source": str(args.reference)}
-    if args.model is not None:
-        provenance["model"] = describe_model_file(args.model)
-    card = scorecard(synthetic, reference, window=args.window if matrices else None, plots=args.report is not None,
-                     provenance=provenance, baselines=args.baselines,
-                     synthetic_facts=synthetic_facts)
-    if args.model is not None and not matrices and not str(args.reference).endswith(".npy"):
-        card.risk_by_regime = _regime_panel(args.model, reference)
-    print(card.provenance_markdown() + "\n")
-    print(card.to_markdown())
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    print(card.provenance_markdown() + "\n\n" + card.to_markdown())
     print("result: " + ("every fact within tolerance" if card.passed else "some facts outside tolerance")
           + "; facts passed: " + ", ".join(f"{k} {v}" for k, v in card.pass_counts().items()))
     if card.risk_markdown():
         print("\n" + card.risk_markdown())
-    if args.report is not None:
-        card.to_html(args.report)
-        print(f"wrote {args.report}")
-    if args.json is not None:
-        from fingan.io import atomic_write
-
-        atomic_write(args.json, lambda tmp: Path(tmp).write_text(card.to_json(), encoding="utf-8"))
-        print(f"wrote {args.json}")
+    for out, write in ((args.report, card.to_html), (args.json, lambda p: write_text(p, card.to_json()))):
+        if out is not None:
+            write(out)
+            print(f"wrote {out}")
     return 0
 
 
@@ -638,86 +517,16 @@ def _write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
-# above this many values (paths x days) `fingan sample` asks for --chunk-size instead of one DataFrame
-_IN_MEMORY_VALUES = 50_000_000
-
-
-def _history_for(args: argparse.Namespace, model):
-    """The real log returns ``fingan sample --history`` continues, in the model's columns."""
-    from fingan.data.prices import load_prices
-    from fingan.data.returns import log_returns
-    from fingan.errors import DataError
-    from fingan.models.quantgan import QuantGAN
-
-    if not isinstance(model, QuantGAN):
-        raise ConfigError(f"--history needs a Quant GAN; this is a {type(model).__name__}")
-    source = str(args.history)
-    returns = log_returns(load_prices(source, start=args.history_start, end=args.history_end, missing="dropna"))
-    returns.columns = [str(c) for c in returns.columns]
-    if set(model.columns_) <= set(returns.columns):
-        returns = returns[list(model.columns_)]
-    elif returns.shape[1] == len(model.columns_) == 1:
-        returns.columns = list(model.columns_)  # one series: its name need not match the training data's
-    else:
-        raise DataError(f"--history {source} lacks the model's tickers {model.columns_}")
-    return returns
-
-
 def sample_command(args: argparse.Namespace) -> int:
-    """``fingan sample``: draw scenarios from a saved model."""
-    import numpy as np
-
-    from fingan.models import load_model
-    from fingan.models.paths import PathModel, require_pyarrow, write_paths
+    """``fingan sample``: draw scenarios from a saved model into a file (:func:`fingan.models.write_samples`)."""
+    from fingan.models import load_model, write_samples
 
     _refuse_existing(args.out, "--out")
     model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
-    if isinstance(model, PathModel):
-        options = {} if args.regime is None else {"regime": args.regime}
-        if args.history is not None:
-            options["history"] = _history_for(args, model)
-        elif args.history_start is not None or args.history_end is not None:
-            raise ConfigError("--history-start and --history-end need --history")
-        if args.chunk_size is not None:
-            if args.out.suffix != ".parquet":
-                raise ConfigError("--chunk-size streams to Parquet: --out must end in .parquet")
-            require_pyarrow()
-            model.sample_to_parquet(args.out, args.n, args.length, chunk_size=args.chunk_size, seed=args.seed,
-                                    prices=args.prices, start_price=args.start_price, progress=args.progress,
-                                    **options)
-            kind = "price" if args.prices else "return"
-            print(f"wrote {args.n} {kind} paths of {args.length} days to {args.out} "
-                  f"(one row per path, {args.chunk_size} paths per row group)")
-            return 0
-        if args.n * args.length > _IN_MEMORY_VALUES:
-            raise ConfigError(f"{args.n} paths of {args.length} days are too many to hold in memory at once; "
-                              "stream them with --chunk-size 10000 --out paths.parquet")
-        if args.prices:
-            frame = model.sample_prices(args.n, args.length, start_price=args.start_price, seed=args.seed, **options)
-        else:
-            frame = model.sample(args.n, args.length, seed=args.seed, **options)
-        write_paths(frame, args.out)
-        kind = "price" if args.prices else "return"
-        print(f"wrote {args.n} {kind} paths of {args.length} days "
-              f"({frame.index[0].date()} to {frame.index[-1].date()}) to {args.out}")
-        return 0
-    if args.out.suffix != ".npy":
-        raise ConfigError(f"a {type(model).__name__} samples arrays: --out must end in .npy")
-    from fingan.io import atomic_write
-    from fingan.models.corrgan import CorrGAN
-
-    if isinstance(model, CorrGAN):
-        values = model.sample(args.n, seed=args.seed, regime=args.regime)
-        what = f"{args.n} correlation matrices of size {values.shape[1]}"
-    else:
-        values = model.sample(args.n, seed=args.seed)
-        what = f"{args.n} points"
-    def save_npy(tmp: str) -> None:
-        with open(tmp, "wb") as fh:  # a file object: np.save given a path would append ".npy" to it
-            np.save(fh, values)
-
-    atomic_write(args.out, save_npy)
-    print(f"wrote {what} to {args.out}")
+    print(write_samples(model, args.out, args.n, args.length, seed=args.seed, regime=args.regime,
+                        history=args.history, history_start=args.history_start, history_end=args.history_end,
+                        prices=args.prices, start_price=args.start_price, chunk_size=args.chunk_size,
+                        progress=args.progress))
     return 0
 
 

@@ -38,3 +38,7 @@ def as_count(value: object, name: str, minimum: int = 1) -> int:
     if count < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {count}")
     return count
+
+
+class FinganWarning(UserWarning):
+    """Something in the user's input looks wrong but need not be (``fingan`` prints it in one line)."""

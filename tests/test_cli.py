@@ -249,8 +249,10 @@ def test_train_image_takes_the_progressive_arch_and_objective_parameters(tmp_pat
                  "divergence=js", "--objective-param", "step_size=0.2", "--betas", "0", "0.99", "--steps", "10",
                  "--channels", "8", "--out", str(out), "--no-progress"]) == 0
     assert "progressive, gan, vgrow" in capsys.readouterr().out
-    saved = torch.load(out / "model.pt", weights_only=True)["config"]["trainer"]
-    assert saved["objective_params"] == {"divergence": "js", "step_size": 0.2} and saved["growth_steps"] == 2
+    state = torch.load(out / "model.pt", weights_only=True)
+    saved, used = state["config"]["trainer"], state["trainer"]["config"]  # as given; as the run used it
+    assert saved["objective_params"] == {"divergence": "js", "step_size": 0.2} and saved["growth_steps"] == 0
+    assert used["objective_params"] == saved["objective_params"] and used["growth_steps"] == 2
     assert main(["train", "image", "--objective", "vgrow", "--objective-param", "divergence=chi2", "--steps", "1",
                  "--out", str(tmp_path / "bad"), "--no-progress"]) == 1
     assert "VGrow divergence must be one of kl, js, logd" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from fingan.models.corrgan import CorrGAN, CorrGANConfig
 from fingan.models.images import ImageGAN, ImageGANConfig
 from fingan.models.paths import PathModel
 from fingan.models.quantgan import QuantGAN, QuantGANConfig
+from fingan.models.sampling import write_samples
 from fingan.models.toy import RobustGAN, RobustGANConfig, ToyGAN, ToyGANConfig
 
 RECIPES: dict[str, type[Recipe]] = {cls.__name__: cls for cls in (QuantGAN, CorrGAN, ImageGAN, ToyGAN, RobustGAN)}
@@ -27,5 +28,5 @@ def load_model(path: str | os.PathLike, device: str = "auto") -> Recipe:
 
 __all__ = [
     "RECIPES", "CorrGAN", "CorrGANConfig", "ImageGAN", "ImageGANConfig", "PathModel", "QuantGAN", "QuantGANConfig", "Recipe", "RobustGAN", "RobustGANConfig",
-    "ToyGAN", "ToyGANConfig", "load_model",
+    "ToyGAN", "ToyGANConfig", "load_model", "write_samples",
 ]

@@ -328,6 +328,26 @@ class QuantGAN(PathModel, Recipe):
             raise DataError(f"history must have the model's columns {self.columns_}, got {list(frame.columns)}")
         return frame
 
+    def history_returns(self, source: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+        """Real log returns of a price ``source`` in this model's columns, for ``sample(history=...)``.
+
+        ``source`` is anything :func:`~fingan.data.prices.load_prices` reads (``sp500``, a
+        price file, ``yahoo:A,B``); a single series may carry another name than the
+        training data's.
+        """
+        from fingan.data.prices import load_prices
+        from fingan.data.returns import log_returns
+
+        self._check_fitted()
+        returns = log_returns(load_prices(source, start=start, end=end, missing="dropna"))
+        returns.columns = [str(c) for c in returns.columns]
+        if set(self.columns_) <= set(returns.columns):
+            return returns[list(self.columns_)]
+        if returns.shape[1] == len(self.columns_) == 1:
+            returns.columns = list(self.columns_)  # one series: its name need not match the training data's
+            return returns
+        raise DataError(f"--history {source} lacks the model's tickers {self.columns_}")
+
     def regimes_of(self, returns: pd.DataFrame | pd.Series) -> pd.Series:
         """The volatility regime a path starting on each day of ``returns`` would be drawn in.
 
