@@ -184,8 +184,10 @@ def test_long_path_facts_of_a_garch_path_show_clustering_and_no_leverage():
 def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monkeypatch):
     monkeypatch.setitem(settings.MODES, "tiny", {"hidden": 8, "dilations": (1, 2), "window": 32, "steps": 10,
                                               "batch_size": 16, "n_paths": 20})
-    monkeypatch.setattr(bench, "ABLATION", {"default": {}, "pure TCN": {"generator": "tcn"}})
-    result = bench.returns_benchmark("tiny", seeds=(0, 1), device="cpu", ablation=True, log=lambda m: None)
+    monkeypatch.setattr(bench, "ABLATION", {"default": {}, "pure TCN": {"generator": "tcn"}, "no EMA": {"ema_decay": None}})
+    result = bench.returns_benchmark("tiny", seeds=(0, 1), device="cpu", ablation=True, log=lambda m: None,
+                                     variants=["pure TCN"])
+    assert list(result["ablation"]) == ["default", "pure TCN"]  # the default row, then only the variants asked for
     assert len(result["runs"]["Quant GAN"]) == 2 and len(result["runs"]["GJR-GARCH(1,1) t"]) == 2
     assert result["ablation"]["default"] is result["runs"]["Quant GAN"][0]
     text = bench.benchmark_markdown(result)
@@ -193,3 +195,5 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
     assert "within 25%" in text
     with pytest.raises(ConfigError, match="mode"):
         bench.returns_benchmark("huge")
+    with pytest.raises(ConfigError, match="unknown ablation variants"):
+        bench.returns_benchmark("tiny", seeds=(0,), ablation=True, variants=["nope"], log=lambda m: None)

@@ -68,6 +68,9 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, 2400 steps": {"steps": 2400},
+    "SVNN, window 256": {"window": 256},
+    "SVNN, window 512": {"window": 512},
+    "SVNN, window 512, batch 32": {"window": 512, "batch_size": 32},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.
@@ -123,17 +126,21 @@ def returns_benchmark(
     progress: bool = False,
     ablation: bool = False,
     log: Callable[[str], None] = print,
+    variants: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Fit every model once per seed, draw paths, and score them; returns tables and timings.
 
     Paths as long as the period they are compared with are drawn (``n_paths`` of them),
     so reference and synthetic ACFs carry the same small-sample bias. Each seed trains
     the Quant GAN afresh (and draws every model's paths afresh); ``ablation`` also fits
-    each variant of :data:`ABLATION` once, with the first seed.
+    each variant of :data:`ABLATION` once (or only the named ``variants``), with the first seed.
     """
     settings = quantgan_options(mode)
     if not seeds:
         raise ConfigError("give at least one seed")
+    unknown = sorted(set(variants or ()) - set(ABLATION))
+    if unknown:
+        raise ConfigError(f"unknown ablation variants {unknown}; see fingan.bench.returns.ABLATION")
     n_paths = n_paths or MODES[mode]["n_paths"]
     returns = log_returns(load_prices("sp500"))
     train, valid, test = split_periods(returns, train_end, valid_end)
@@ -169,6 +176,8 @@ def returns_benchmark(
     ablation_runs: dict[str, dict[str, Any]] = {}
     if ablation:
         for name, options in ABLATION.items():
+            if variants and name not in variants and options:
+                continue
             log(f"ablation: {name}")
             ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
     return {"runs": runs, "ablation": ablation_runs, "n_paths": n_paths, "seeds": list(seeds), "mode": mode,
@@ -270,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
     p.add_argument("--ablation", action="store_true",
                    help="also fit each Quant GAN variant once (first seed) for the ablation table")
+    p.add_argument("--variants", nargs="+", metavar="NAME",
+                   help="with --ablation: only these variants of fingan.bench.returns.ABLATION (default: all)")
     add_device_flag(p)
     add_progress_flag(p)
     p.add_argument("--out", type=Path, help="write the Markdown tables here")
@@ -277,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.progress = resolve_progress(args.progress)
     seeds = list(range(args.seed, args.seed + args.seeds))
     result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
-                               progress=args.progress, ablation=args.ablation, log=log)
+                               progress=args.progress, ablation=args.ablation, log=log, variants=args.variants)
     q = result["runs"]["Quant GAN"]
     periods = result["periods"]
     note = (
@@ -290,7 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{sum(r['steps per second'] for r in q) / len(q):.2f} generator steps/s including validation scoring, on "
         f"{q[0]['device']}. Machine: {machine_description()}. Command: `python benchmarks/returns.py --mode "
         f"{args.mode}{'' if args.paths is None else f' --paths {args.paths}'} --seed {args.seed} --seeds "
-        f"{args.seeds}{' --ablation' if args.ablation else ''}`."
+        f"{args.seeds}{' --ablation' if args.ablation else ''}"
+        + ("" if not args.variants else " --variants " + " ".join(f"'{v}'" for v in args.variants)) + "`."
     )
     publish(benchmark_markdown(result), note, args.out)
     return 0
