@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fingan.cli_args import (Parser, add_data_flags, add_device_flag, add_optimiser_flags, add_progress_flag,
-                             add_run_flags, half_lives, int_tuple, key_value, name_tuple, non_negative_int,
+from fingan.cli_args import (Parser, add_data_flags, add_device_flag, add_progress_flag, add_train_flags,
+                             half_lives, int_tuple, key_value, name_tuple, non_negative_int,
                              positive_float, positive_int, positive_or_zero_float, resolve_progress)
 from fingan.errors import ConfigError, FinganError
 
@@ -24,14 +24,10 @@ IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
 
 def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("toy", help="train a GAN on a toy distribution")
+    p.set_defaults(run=train_toy)
+    add_train_flags(p, "ToyGANConfig")
     p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
-    p.add_argument("--objective", metavar="NAME",
-                   help=f"one of: {', '.join(OBJECTIVE_NAMES)} (default: wgan-gp, or the --config file's)")
-    p.add_argument("--steps", type=positive_int, help="generator steps (default: 2000)")
-    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
-    add_optimiser_flags(p)
     p.add_argument("--ema-decay", type=float,
                    help="keep an exponential moving average of the generator weights with this decay")
     p.add_argument("--instance-noise", type=positive_or_zero_float,
@@ -40,27 +36,19 @@ def _add_toy_parser(sub: argparse._SubParsersAction) -> None:
                    help="minibatch-discrimination kernels in the critic (0: none)")
     p.add_argument("--pack", type=positive_int, help="PacGAN packing degree (default: 1)")
     p.add_argument("--n-samples", type=positive_int, default=2500, help="samples for the metrics and plot")
-    p.add_argument("--seed", type=int, help="random seed (default: 0)")
-    p.add_argument("--config", type=Path, help="a ToyGANConfig as TOML or JSON (flags given override it)")
-    add_run_flags(p)
 
 
 def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quantgan", help="train a Quant GAN on log returns (several tickers: multi-asset)")
+    p.set_defaults(run=train_quantgan)
+    add_train_flags(p, "QuantGANConfig")
     add_data_flags(p, "sp500")
     p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
     p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
-    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--config", type=Path, help="a QuantGANConfig as TOML or JSON (flags given override it)")
-    p.add_argument("--steps", type=positive_int, help="generator steps (default: the recipe's)")
-    p.add_argument("--objective", metavar="NAME",
-                   help="training objective (fingan objectives lists them) (default: the recipe's)")
     p.add_argument("--hidden", type=positive_int, help="channels of the TCN blocks (default: the recipe's)")
     p.add_argument("--dilations", type=int_tuple, help="e.g. 1,2,4,8,16,32")
     p.add_argument("--window", type=positive_int, help="days per training window (default: the recipe's)")
     p.add_argument("--noise-dim", type=positive_int, help="noise channels per day (default: the recipe's)")
-    add_optimiser_flags(p)
     p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
     p.add_argument("--generator", choices=["svnn", "tcn"],
                    help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
@@ -72,12 +60,12 @@ def _add_quantgan_parser(sub: argparse._SubParsersAction) -> None:
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
-    p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
-    add_run_flags(p)
 
 
 def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("corrgan", help="train a CorrGAN on correlation matrices of a stock panel")
+    p.set_defaults(run=train_corrgan)
+    add_train_flags(p, "CorrGANConfig")
     add_data_flags(p, "sp500-stocks")
     p.add_argument("--n-assets", type=positive_int,
                    help="matrix size N, random subsets when smaller than the panel (default: 20; with --order "
@@ -85,27 +73,20 @@ def _add_corrgan_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--order", choices=["clustered", "panel"],
                    help="rows of each matrix: reordered by clustering (the paper's; default) or the panel's "
                         "tickers in order")
-    p.add_argument("--config", type=Path, help="a CorrGANConfig as TOML or JSON (flags given override it)")
     p.add_argument("--window", type=positive_int, help="days per empirical correlation matrix (default: 252)")
     p.add_argument("--step", type=positive_int, help="days between windows (default: 5)")
-    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--steps", type=positive_int, help="generator steps (default: the recipe's)")
-    p.add_argument("--objective", metavar="NAME",
-                   help="training objective (fingan objectives lists them) (default: the recipe's)")
     p.add_argument("--channels", type=positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
-    p.add_argument("--batch-size", type=positive_int, help="samples per training batch (default: the recipe's)")
     p.add_argument("--conditional", action="store_true",
                    help="condition on the market regime (stressed / normal / rally) of each window")
     p.add_argument("--postprocess", choices=["higham", "clip"],
                    help="make samples valid correlation matrices: higham (nearest) or clip (eigenvalues)")
-    p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
-    add_run_flags(p)
 
 
 def _add_image_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("image", help="train an image GAN (DCGAN or progressive nets, any objective)")
+    p.set_defaults(run=train_image)
+    add_train_flags(p, "ImageGANConfig")
     p.add_argument("--dataset", default="digits", choices=IMAGE_NAMES, help="image data set")
     p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
     p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
@@ -114,21 +95,13 @@ def _add_image_parser(sub: argparse._SubParsersAction) -> None:
                    help="generator and critic architecture (default: dcgan)")
     p.add_argument("--variant", choices=["gan", "conditional", "acgan", "infogan"],
                    help="plain, class-conditional, AC-GAN or InfoGAN (default: gan)")
-    p.add_argument("--objective", metavar="NAME", help="e.g. ns, hinge, wgan-gp, vgrow (default: ns)")
     p.add_argument("--objective-param", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
     p.add_argument("--drift", type=positive_float, help="drift penalty weight (progressive growing: 0.001)")
     p.add_argument("--betas", type=positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
-    p.add_argument("--steps", type=positive_int, help="generator steps (default: 2000)")
     p.add_argument("--channels", type=positive_int,
                    help="base width of the convolutional nets (default: the recipe's)")
-    add_optimiser_flags(p)
-    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out")
-    p.add_argument("--seed", type=int, help="random seed (default: 0)")
-    p.add_argument("--config", type=Path, help="an ImageGANConfig as TOML or JSON (flags given override it)")
-    add_run_flags(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_image_parser(train_sub)
 
     sample = sub.add_parser("sample", help="draw scenarios from a trained model")
+    sample.set_defaults(run=sample_command)
     sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
     sample.add_argument("--n", type=positive_int, default=1000, help="number of paths (or points)")
     sample.add_argument("--length", type=positive_int, default=252, help="business days per path")
@@ -165,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_progress_flag(sample)
 
     demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
+    demo.set_defaults(run=demo_command)
     demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (created when missing)")
     demo.add_argument("--steps", type=positive_int, help="generator steps (default: the small benchmark's)")
     demo.add_argument("--paths", type=positive_int, default=1000,
@@ -179,9 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, what) in BENCHMARKS.items():  # each benchmark parses its own flags (fingan.bench.run)
         bench_sub.add_parser(name, help=what, add_help=False)
 
-    sub.add_parser("objectives", help="list the registered objectives")
+    sub.add_parser("objectives", help="list the registered objectives").set_defaults(run=objectives_command)
 
     val = sub.add_parser("validate", help="score synthetic returns or correlation matrices against real data")
+    val.set_defaults(run=validate_command)
     val.add_argument("synthetic", type=Path,
                      help="returns as .csv/.parquet (one column per path) or .npy (n_paths, T); matrices as .npy (n, N, N)")
     val.add_argument("--data", "--reference", dest="reference", default="sp500",
@@ -201,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "the stylized facts use every path)")
 
     data = sub.add_parser("data", help="inspect and fetch price data")
+    data.set_defaults(run=data_command)
     data_sub = data.add_subparsers(dest="action", required=True, parser_class=Parser, metavar="ACTION")
     show = data_sub.add_parser("show", help="summarise a price source")
     show.add_argument("source", help="sp500, sp500-stocks, a .csv/.parquet file, or yahoo:AAPL,MSFT")
@@ -236,77 +213,55 @@ def _version() -> str:
     return f"fingan {__version__}"
 
 
-def train_toy(args: argparse.Namespace) -> dict[str, Any] | None:
-    """Train a ToyGAN as the flags say; write checkpoint, metrics log, plot and summary (None on ranks > 0)."""
-    from fingan.data.toy import DEFAULT_SIZES, load_toy, toy_distribution
-    from fingan.models.toy import ToyGAN
-    from fingan.validation.plots import plot_toy_samples
-    from fingan.validation.toy import ks_distance, mmd, mode_metrics
+def _recipe(args: argparse.Namespace, cls: type, names: Sequence[str] = (), refuse: bool = True, **options: Any) -> Any:
+    """The recipe the flags describe: its --config file, the shared training flags given, ``names``, ``options``.
 
+    ``refuse``: an existing ``model.pt`` in ``--out`` is an error before any work (else the
+    trainer's own check of the folder speaks).
+    """
     from fingan.config import load_config
-    from fingan.models.toy import ToyGANConfig
 
-    config = load_config(ToyGANConfig, args.config) if args.config is not None else None
-    options = _given(args, "objective", "steps", "batch_size", "n_critic", "lr_g", "lr_d", "ema_decay", "instance_noise",
-                     "minibatch_kernels", "pack", "seed", "amp")
-    if config is None:
-        options.setdefault("objective", "wgan-gp")  # the command's default; a config file brings its own
-    if args.sn:
-        options["spectral_norm"] = True
-    model = ToyGAN(config, device=args.device, progress=args.progress, **options)
-    trainer_cfg = model.config.trainer
-    mixture = toy_distribution(args.dataset)
-    data = load_toy(args.dataset, seed=trainer_cfg.seed)
+    config = load_config(cls.config_class, args.config) if args.config is not None else None
+    given = _given(args, "steps", "objective", "seed", "amp", "batch_size", "n_critic", "lr_g", "lr_d", *names)
+    model = cls(config, device=args.device, progress=args.progress, **given, **options)
+    if refuse:
+        _refuse_existing(args.out / "model.pt", "--out")
+    return model
+
+
+def _flag(args: argparse.Namespace, name: str, option: str, value: Any = True) -> dict[str, Any]:
+    """``{option: value}`` when the on/off flag ``name`` was given, else nothing (the config file decides)."""
+    return {option: value} if getattr(args, name) else {}
+
+
+def train_toy(args: argparse.Namespace) -> int:
+    """``fingan train toy``: fit, then write the model, a plot of samples and their metrics."""
+    from fingan.data.toy import load_toy
+    from fingan.models.toy import ToyGAN
+
+    model = _recipe(args, ToyGAN, ("ema_decay", "instance_noise", "minibatch_kernels", "pack"), refuse=False,
+                    **_flag(args, "sn", "spectral_norm"))
+    data = load_toy(args.dataset, seed=model.config.trainer.seed)
     model.fit(data, out_dir=args.out, resume=args.resume)
     if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
-        return None
-    samples = model.sample(args.n_samples, seed=trainer_cfg.seed)
-    summary: dict[str, Any] = {"dataset": args.dataset, "objective": trainer_cfg.objective, "steps": trainer_cfg.steps}
-    if args.dataset not in DEFAULT_SIZES:  # well-separated modes: mode metrics apply
-        summary.update(mode_metrics(samples, mixture))
-    if mixture.dim == 1:
-        summary["ks"] = ks_distance(samples, mixture.cdf)
-    summary["mmd"] = mmd(samples, data)
-    model.save(args.out / "model.pt")
-    plot_toy_samples(samples, data[: args.n_samples], args.out / "samples.png",
-                     title=f"{args.dataset}, {trainer_cfg.objective}", modes=mixture.means if mixture.dim == 2 else None)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary
+        return 0
+    summary = model.summary(args.dataset, data, args.n_samples, plot=args.out / "samples.png")
+    _save_run(model, args.out, summary)
+    _print_summary(summary, args.out)
+    return 0
 
 
 def data_command(args: argparse.Namespace) -> int:
     """``fingan data show`` and ``fingan data fetch``."""
-    from fingan.data.prices import load_prices, raw_prices
-    from fingan.data.returns import log_returns
+    from fingan.data.prices import check_price_file, describe_prices, load_prices, write_prices
 
-    if args.action == "fetch":
-        if args.out.exists():
-            raise ConfigError(f"{args.out} already exists; choose another --out")
-        if args.out.suffix not in (".csv", ".parquet"):
-            raise ConfigError(f"--out must end in .csv or .parquet, not {args.out.suffix!r}")
-        prices = load_prices(list(args.tickers), start=args.start, end=args.end, cache_dir=args.cache_dir,
-                             missing="dropna")
-        from fingan.io import atomic_write
-
-        if args.out.suffix == ".csv":
-            atomic_write(args.out, lambda tmp: prices.to_csv(tmp))
-        else:
-            atomic_write(args.out, lambda tmp: prices.to_parquet(tmp))
-        print(f"wrote {len(prices)} dates x {_plural(prices.shape[1], 'ticker')} to {args.out}")
+    if args.action == "show":
+        print(describe_prices(args.source, args.start, args.end, args.missing))
         return 0
-    raw = raw_prices(args.source, start=args.start, end=args.end)
-    prices = load_prices(raw, start=args.start, end=args.end, missing=args.missing)
-    returns = log_returns(prices)
-    print(f"{args.source}: {prices.index[0].date()} to {prices.index[-1].date()}, {len(prices)} dates, "
-          f"{_plural(prices.shape[1], 'ticker')}")
-    gaps = raw.isna().sum()
-    print("missing prices: " + (", ".join(f"{t} {n}" for t, n in gaps[gaps > 0].items()) or "none")
-          + ("" if args.missing == "raise" else f" (policy: {args.missing})"))
-    stats = returns.describe().T[["mean", "std", "min", "max"]]
-    stats["skew"] = returns.skew()
-    stats["excess kurtosis"] = returns.kurt()
-    print("daily log returns:")
-    print(stats.to_string(float_format=lambda v: f"{v:.4f}"))
+    check_price_file(args.out)  # before any download
+    prices = load_prices(list(args.tickers), start=args.start, end=args.end, cache_dir=args.cache_dir, missing="dropna")
+    write_prices(prices, args.out)
+    print(f"wrote {len(prices)} dates x {_plural(prices.shape[1], 'ticker')} to {args.out}")
     return 0
 
 
@@ -361,132 +316,63 @@ def _split(returns, train_end: str | None, valid_end: str | None):
     return train, (valid if len(valid) else None)
 
 
-def _cpu_minutes(hidden: int, layers: int, window: int, batch: int, n_critic: int, steps: int) -> float:
-    """Rough minutes a Quant GAN training run takes on a 2-core CPU.
-
-    A power law in the work per step (hidden^2 x layers x window x batch x critic steps)
-    through two measured points of benchmarks/results/throughput_cpu.md: the demo network
-    at 5.7 steps/s and the paper network at 0.4 steps/s.
-    """
-    work = hidden**2 * layers * window * batch * n_critic / 1e6
-    return steps * 0.0081 * work**0.786 / 60
-
-
-def _warn_if_long_on_cpu(config, device: str) -> None:
-    """One line on stderr before a Quant GAN run that will take long on the CPU."""
-    from fingan.engine.device import resolve_device
-
-    if resolve_device(device).type != "cpu":
-        return
-    t = config.trainer
-    minutes = _cpu_minutes(config.hidden, len(config.dilations) + 1, config.window, t.batch_size, t.n_critic, t.steps)
-    if minutes > 20:
-        print(f"fingan: warning: {t.steps} steps of this network (width {config.hidden}, window {config.window}) "
-              f"take roughly {minutes:.0f} minutes on a 2-core CPU; use --device cuda, fewer --steps, or the "
-              "demo's smaller network (--hidden 32 --dilations 1,2,4,8,16 --window 128)", file=sys.stderr, flush=True)
-
-
 def train_quantgan(args: argparse.Namespace) -> int:
     """``fingan train quantgan``: fit, save ``model.pt`` and a summary in ``--out``."""
-    from fingan.config import load_config
-    from fingan.models.quantgan import QuantGAN, QuantGANConfig
+    from fingan.models.quantgan import QuantGAN, long_cpu_run_warning
 
-    config = load_config(QuantGANConfig, args.config) if args.config is not None else None
-    options = _given(args, "steps", "objective", "hidden", "dilations", "window", "noise_dim", "batch_size",
-                     "n_critic", "lr_g", "lr_d", "seed", "amp", "generator", "critic_inputs", "memory", "max_drift",
-                     "lambert_w")
-    if args.conditional:
-        options["conditional"] = True
-    model = QuantGAN(config, device=args.device, progress=args.progress, **options)
+    model = _recipe(args, QuantGAN, ("hidden", "dilations", "window", "noise_dim", "generator", "critic_inputs",
+                                     "memory", "max_drift", "lambert_w"), **_flag(args, "conditional", "conditional"))
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
-    _refuse_existing(args.out / "model.pt", "--out")
-    _warn_if_long_on_cpu(model.config, args.device)
+    warning = long_cpu_run_warning(model.config, args.device)
+    if warning:
+        print(f"fingan: warning: {warning}", file=sys.stderr, flush=True)
     model.fit(train, valid, out_dir=args.out, resume=args.resume)
-    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
-        return 0
-    _save_run(model, args.out, {
-        "data": str(args.data), "assets": model.columns_, "train": [str(train.index[0].date()),
-        str(train.index[-1].date())], "receptive_field": model.config.receptive_field,
-        "steps": model.config.trainer.steps, "best_step": model.best_step_, "selection": model.selection_})
-    print(f"trained a Quant GAN on {', '.join(model.columns_)} ({len(train)} days to {train.index[-1].date()}), "
-          f"receptive field {model.config.receptive_field}"
-          + ("" if model.best_step_ is None else f", checkpoint of step {model.best_step_} chosen on validation"))
-    _print_written(args.out)
+    if model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        _save_run(model, args.out, model.summary(str(args.data), train))
+        print(f"trained a Quant GAN on {', '.join(model.columns_)} ({len(train)} days to {train.index[-1].date()}), "
+              f"receptive field {model.config.receptive_field}"
+              + ("" if model.best_step_ is None else f", checkpoint of step {model.best_step_} chosen on validation"))
+        _print_written(args.out)
     return 0
 
 
 def train_corrgan(args: argparse.Namespace) -> int:
-    """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt``."""
-    from fingan.config import load_config
-    from fingan.models.corrgan import CorrGAN, CorrGANConfig
+    """``fingan train corrgan``: fit on rolling correlation matrices, save ``model.pt`` and a summary."""
+    from fingan.data.prices import load_index
+    from fingan.data.returns import log_returns
+    from fingan.models.corrgan import CorrGAN
 
-    config = load_config(CorrGANConfig, args.config) if args.config is not None else None
-    options = _given(args, "steps", "objective", "channels", "batch_size", "seed", "amp", "n_assets", "window", "step",
-                     "order", "postprocess")
-    if args.conditional:
-        options["conditional"] = True
     returns = _returns_for(args)
-    order = options.get("order", config.order if config is not None else "clustered")
-    if order == "panel" and "n_assets" not in options:
-        options["n_assets"] = returns.shape[1]  # every ticker of the panel, in its order
-    model = CorrGAN(config, device=args.device, progress=args.progress, **options)
-    market = None
-    if args.conditional and args.data == "sp500-stocks":  # its bundled index; other panels: equal weight
-        from fingan.data.prices import load_index
-        from fingan.data.returns import log_returns
-
-        market = log_returns(load_index())
-    _refuse_existing(args.out / "model.pt", "--out")
+    panel = args.order == "panel" and args.n_assets is None  # every ticker of the panel, in its order
+    model = _recipe(args, CorrGAN, ("channels", "n_assets", "window", "step", "order", "postprocess"),
+                    **_flag(args, "conditional", "conditional"), **({"n_assets": returns.shape[1]} if panel else {}))
+    # a conditional model on the bundled panel uses its bundled index; other panels their equal-weight return
+    market = log_returns(load_index()) if args.conditional and args.data == "sp500-stocks" else None
     model.fit(returns, market=market, out_dir=args.out, resume=args.resume)
-    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
-        return 0
-    _save_run(model, args.out, {
-        "data": str(args.data), "assets": list(map(str, returns.columns)), "order": model.config.order,
-        "matrix_assets": model.assets_, "n_assets": model.config.n_assets,
-        "window": model.config.window, "training_matrices": model.n_train_, "steps": model.config.trainer.steps})
-    print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {model.config.n_assets} assets "
-          f"({model.config.window}-day windows every {model.config.step} days)")
-    _print_written(args.out)
+    if model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        _save_run(model, args.out, model.summary(str(args.data), returns))
+        print(f"trained a CorrGAN on {model.n_train_} correlation matrices of {model.config.n_assets} assets "
+              f"({model.config.window}-day windows every {model.config.step} days)")
+        _print_written(args.out)
     return 0
 
 
 def train_image(args: argparse.Namespace) -> int:
     """``fingan train image``: fit, then write the model, a PNG grid of samples and the metrics."""
-    import torch
-
     from fingan.data.images import load_images
     from fingan.models.images import ImageGAN
-    from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
 
-    from fingan.config import load_config
-    from fingan.models.images import ImageGANConfig
-
-    config = load_config(ImageGANConfig, args.config) if args.config is not None else None
-    options = _given(args, "channels", "batch_size", "n_critic", "lr_g", "lr_d", "drift", "betas", "amp", "arch",
-                     "variant", "objective", "steps", "seed")
-    if args.objective_param:
-        options["objective_params"] = dict(args.objective_param)
-    if args.sn:
-        options["spectral_norm"] = True
-    model = ImageGAN(config, device=args.device, progress=args.progress, **options)
-    cfg = model.config
+    model = _recipe(args, ImageGAN, ("channels", "drift", "betas", "arch", "variant"),
+                    **_flag(args, "objective_param", "objective_params", dict(args.objective_param)),
+                    **_flag(args, "sn", "spectral_norm"))
     images, labels = load_images(args.dataset, size=args.size, root=args.root, download=args.download)
-    _refuse_existing(args.out / "model.pt", "--out")
     model.fit(images, labels, out_dir=args.out, resume=args.resume)
-    if not model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
-        return 0
-    model.save(args.out / "model.pt")
-    title = (f"{args.dataset}, {cfg.arch}, {cfg.variant}, {cfg.trainer.objective}"
-             f"{' + SN' if cfg.trainer.spectral_norm else ''}, {cfg.trainer.steps} steps")
-    model.save_grid(args.out / "samples.png", title=title)
-    net = feature_classifier(args.dataset, images, labels)
-    samples = model.sample(2000, seed=cfg.trainer.seed)
-    metrics = image_metrics(net, images, samples)
-    if cfg.variant in ("conditional", "acgan"):
-        metrics["class accuracy"] = class_accuracy(net, samples, torch.arange(2000) % model.n_classes_)
-    _write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
-    print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
+    if model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
+        model.save(args.out / "model.pt")
+        title, metrics = model.summary(args.dataset, images, labels, grid=args.out / "samples.png")
+        _write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+        print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
+        print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
     return 0
 
 
@@ -600,34 +486,17 @@ def _guarded(command: Callable[[], int]) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    """Run the parsed command."""
-    if args.command == "objectives":
-        from fingan.engine.objectives import OBJECTIVES
+    """Run the parsed command: each parser names its handler (``set_defaults(run=...)``)."""
+    return args.run(args)
 
-        for name in OBJECTIVES.names():
-            doc = _plain((OBJECTIVES.get(name).__doc__ or "").strip().splitlines()[0])
-            print(f"{name:12s} {doc}")
-        return 0
-    if args.command == "demo":
-        return demo_command(args)
-    if args.command == "sample":
-        return sample_command(args)
-    if args.command == "train" and args.recipe == "quantgan":
-        return train_quantgan(args)
-    if args.command == "train" and args.recipe == "corrgan":
-        return train_corrgan(args)
-    if args.command == "train" and args.recipe == "image":
-        return train_image(args)
-    if args.command == "data":
-        return data_command(args)
-    if args.command == "validate":
-        return validate_command(args)
-    if args.command == "train" and args.recipe == "toy":
-        summary = train_toy(args)
-        if summary is not None:
-            _print_summary(summary, args.out)
-        return 0
-    raise ConfigError(f"unknown command {args.command!r}")
+
+def objectives_command(args: argparse.Namespace) -> int:
+    """``fingan objectives``: every registered objective with the first line of its docstring, as plain text."""
+    from fingan.engine.objectives import OBJECTIVES
+
+    for name in OBJECTIVES.names():
+        print(f"{name:12s} {_plain((OBJECTIVES.get(name).__doc__ or '').strip().splitlines()[0])}")
+    return 0
 
 
 if __name__ == "__main__":

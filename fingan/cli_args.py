@@ -77,6 +77,21 @@ def add_optimiser_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr-d", type=positive_float, help="critic learning rate (default: the recipe's)")
 
 
+def add_train_flags(p: argparse.ArgumentParser, config: str) -> None:
+    """The flags every ``fingan train`` command shares: output folder, config file, steps, objective, seed, device."""
+    from pathlib import Path
+
+    p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--config", type=Path, help=f"a {config} as TOML or JSON (flags given override it)")
+    p.add_argument("--steps", type=positive_int, help="generator steps (default: the recipe's)")
+    p.add_argument("--objective", metavar="NAME",
+                   help="training objective (fingan objectives lists them) (default: the recipe's)")
+    p.add_argument("--seed", type=int, help="random seed (default: the recipe's, 0)")
+    add_optimiser_flags(p)
+    add_run_flags(p)
+
+
 def add_run_flags(p: argparse.ArgumentParser) -> None:
     """Where and how a training command runs: device, precision, progress bar."""
     add_device_flag(p)

@@ -254,3 +254,48 @@ def load_prices(
     if end is not None:
         prices = prices[prices.index <= end]
     return validate_prices(prices, missing=missing, ffill_limit=ffill_limit, min_length=min_length)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def describe_prices(source: Any, start: Any = None, end: Any = None, missing: str = "raise") -> str:
+    """A plain-text summary of a price source: date range, tickers, missing prices, return statistics."""
+    from fingan.data.returns import log_returns
+
+    raw = raw_prices(source, start=start, end=end)
+    prices = load_prices(raw, start=start, end=end, missing=missing)
+    returns = log_returns(prices)
+    gaps = raw.isna().sum()
+    stats = returns.describe().T[["mean", "std", "min", "max"]]
+    stats["skew"] = returns.skew()
+    stats["excess kurtosis"] = returns.kurt()
+    return "\n".join([
+        f"{source}: {prices.index[0].date()} to {prices.index[-1].date()}, {len(prices)} dates, "
+        f"{_plural(prices.shape[1], 'ticker')}",
+        "missing prices: " + (", ".join(f"{t} {n}" for t, n in gaps[gaps > 0].items()) or "none")
+        + ("" if missing == "raise" else f" (policy: {missing})"),
+        "daily log returns:",
+        stats.to_string(float_format=lambda v: f"{v:.4f}"),
+    ])
+
+
+def check_price_file(path: str | os.PathLike) -> Path:
+    """A new ``.csv`` or ``.parquet`` file to write prices to; an existing file is an error."""
+    from fingan.errors import ConfigError
+
+    path = Path(path)
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another --out")
+    if path.suffix not in (".csv", ".parquet"):
+        raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
+    return path
+
+
+def write_prices(prices: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write prices to a new ``.csv`` or ``.parquet`` file (:func:`check_price_file`), atomically."""
+    from fingan.io import atomic_write
+
+    path = check_price_file(path)
+    return atomic_write(path, lambda tmp: prices.to_csv(tmp) if path.suffix == ".csv" else prices.to_parquet(tmp))

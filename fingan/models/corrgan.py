@@ -199,6 +199,14 @@ class CorrGAN(Recipe):
             return clip_to_correlation(raw, eps=cfg.min_eigenvalue).numpy()
         return nearest_correlation(raw, tol=cfg.nearest_tol, eps=cfg.min_eigenvalue).numpy()
 
+    def summary(self, data: str, returns: pd.DataFrame) -> dict[str, Any]:
+        """What a training run's ``summary.json`` records: data, assets, matrix order and size, windows."""
+        self._require_fitted()
+        cfg = self.config
+        return {"data": data, "assets": [str(c) for c in returns.columns], "order": cfg.order,
+                "matrix_assets": self.assets_, "n_assets": cfg.n_assets, "window": cfg.window,
+                "training_matrices": self.n_train_, "steps": cfg.trainer.steps}
+
     def extra_state(self) -> dict[str, Any]:
         return {
             **regime_state(self),

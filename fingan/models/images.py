@@ -180,6 +180,29 @@ class ImageGAN(Recipe):
         per_row = self.n_classes_ or 8
         return image_grid(self.sample(rows * per_row, seed=seed), path, nrow=per_row, title=title)
 
+    def summary(self, dataset: str, images: Any, labels: Any | None = None,
+                grid: str | os.PathLike | None = None, n_samples: int = 2000) -> tuple[str, dict[str, float]]:
+        """(title, metrics) of the fitted model against its training ``images``; ``grid`` also writes a PNG of samples.
+
+        Metrics in the feature space of the data set's classifier (trained once, cached):
+        Frechet distance, precision / recall / density / coverage, and for conditional and
+        AC-GAN models the class accuracy of the samples.
+        """
+        from fingan.validation.images import class_accuracy, feature_classifier, image_metrics
+
+        self._require_fitted()
+        cfg = self.config
+        title = (f"{dataset}, {cfg.arch}, {cfg.variant}, {cfg.trainer.objective}"
+                 f"{' + SN' if cfg.trainer.spectral_norm else ''}, {cfg.trainer.steps} steps")
+        if grid is not None:
+            self.save_grid(grid, title=title)
+        net = feature_classifier(dataset, images, labels)
+        samples = self.sample(n_samples, seed=cfg.trainer.seed)
+        metrics = image_metrics(net, images, samples)
+        if cfg.variant in ("conditional", "acgan"):
+            metrics["class accuracy"] = class_accuracy(net, samples, torch.arange(n_samples) % self.n_classes_)
+        return title, metrics
+
     def extra_state(self) -> dict[str, Any]:
         return {"shape": list(self.shape_), "n_classes": self.n_classes_}
 

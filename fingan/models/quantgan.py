@@ -121,6 +121,29 @@ class QuantGANConfig:
         return self.critic_receptive_field + 1 + memory_warmup(self.memory)
 
 
+def cpu_minutes(config: QuantGANConfig) -> float:
+    """Rough minutes a training run of ``config`` takes on a 2-core CPU.
+
+    A power law in the work per step (hidden^2 x layers x window x batch x critic steps)
+    through two measured points of ``benchmarks/results/throughput_cpu.md``: the demo
+    network at 5.7 steps/s and the paper network at 0.4 steps/s.
+    """
+    t = config.trainer.resolved()
+    work = config.hidden**2 * (len(config.dilations) + 1) * config.window * t.batch_size * t.n_critic / 1e6
+    return t.steps * 0.0081 * work**0.786 / 60
+
+
+def long_cpu_run_warning(config: QuantGANConfig, device: str = "auto", minutes: float = 20) -> str | None:
+    """One line to show before a run that will take over ``minutes`` on the CPU, or None."""
+    from fingan.engine.device import resolve_device
+
+    if resolve_device(device).type != "cpu" or cpu_minutes(config) <= minutes:
+        return None
+    return (f"{config.trainer.steps} steps of this network (width {config.hidden}, window {config.window}) take "
+            f"roughly {cpu_minutes(config):.0f} minutes on a 2-core CPU; use --device cuda, fewer --steps, or the "
+            "demo's smaller network (--hidden 32 --dilations 1,2,4,8,16 --window 128)")
+
+
 class QuantGAN(PathModel, Recipe):
     """Temporal convolutional GAN for return paths (Wiese, Knobloch, Korn, Kretschmer 2020).
 
@@ -327,6 +350,13 @@ class QuantGAN(PathModel, Recipe):
         if [str(c) for c in frame.columns] != list(self.columns_):
             raise DataError(f"history must have the model's columns {self.columns_}, got {list(frame.columns)}")
         return frame
+
+    def summary(self, data: str, train: pd.DataFrame) -> dict[str, Any]:
+        """What a training run's ``summary.json`` records: data, assets, period, network and checkpoint choice."""
+        self._check_fitted()
+        return {"data": data, "assets": self.columns_, "train": [str(train.index[0].date()), str(train.index[-1].date())],
+                "receptive_field": self.config.receptive_field, "steps": self.config.trainer.steps,
+                "best_step": self.best_step_, "selection": self.selection_}
 
     def history_returns(self, source: str, start: str | None = None, end: str | None = None) -> pd.DataFrame:
         """Real log returns of a price ``source`` in this model's columns, for ``sample(history=...)``.

@@ -141,6 +141,33 @@ class ToyGAN(Recipe):
         z = self._require_fitted().sample(n, seed=seed)
         return (z * self.scale_ + self.mean_).numpy()
 
+    def summary(self, dataset: str, data: np.ndarray, n_samples: int = 2500,
+                plot: str | os.PathLike | None = None) -> dict[str, Any]:
+        """How well the fitted model matches the toy data set ``dataset`` (its training points ``data``).
+
+        Mode counts and the share of high-quality samples for the well-separated
+        mixtures, the KS distance for one-dimensional ones, the MMD^2 to the data, from
+        ``n_samples`` samples (seeded); ``plot`` also writes a PNG of samples over data.
+        """
+        from fingan.data.toy import DEFAULT_SIZES, toy_distribution
+        from fingan.validation.toy import ks_distance, mmd, mode_metrics
+
+        cfg = self._require_fitted().config
+        mixture = toy_distribution(dataset)
+        samples = self.sample(n_samples, seed=cfg.seed)
+        out: dict[str, Any] = {"dataset": dataset, "objective": cfg.objective, "steps": cfg.steps}
+        if dataset not in DEFAULT_SIZES:  # well-separated modes: mode metrics apply
+            out.update(mode_metrics(samples, mixture))
+        if mixture.dim == 1:
+            out["ks"] = ks_distance(samples, mixture.cdf)
+        out["mmd"] = mmd(samples, data)
+        if plot is not None:
+            from fingan.validation.plots import plot_toy_samples
+
+            plot_toy_samples(samples, data[:n_samples], plot, title=f"{dataset}, {cfg.objective}",
+                             modes=mixture.means if mixture.dim == 2 else None)
+        return out
+
     def extra_state(self) -> dict[str, Any]:
         return {"dim": self.dim_, "mean": self.mean_, "scale": self.scale_}
 
