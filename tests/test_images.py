@@ -7,11 +7,8 @@ import pytest
 import torch
 
 from fingan.data.images import load_images, read_idx
-from fingan.engine.auxiliary import make_auxiliary
-from fingan.engine.progressive import fade_real, growth_state
 from fingan.errors import ConfigError, DataError
 from fingan.models import ImageGAN, load_model
-from fingan.nets import ProgressiveCritic, ProgressiveGenerator
 from fingan.validation.images import class_accuracy, feature_classifier, features, frechet_distance, image_metrics, prdc
 
 FAST = {"channels": 16, "batch_size": 64, "device": "cpu", "log_every": 50}
@@ -131,18 +128,6 @@ def test_infogan_code_is_recovered_by_its_auxiliary_head(digits):
     assert (predicted == codes).float().mean() > 0.9  # the code survives into the images: high I(c; G(z, c))
 
 
-def test_acgan_critic_classifies_real_and_fake():
-    task = make_auxiliary("acgan", 3)
-    labels = torch.tensor([0, 1, 2])
-    confident = torch.eye(3) * 20
-    assert task.critic_loss(confident, labels, confident, labels) < 1e-6
-    assert task.critic_loss(-confident, labels, confident, labels) > 10  # wrong on the real images
-    info = make_auxiliary("infogan", 4)
-    codes = info.fake_labels(None, 1000, torch.Generator().manual_seed(0))
-    assert set(codes.tolist()) == {0, 1, 2, 3}
-    assert info.critic_loss(-confident[:1, :3].repeat(1, 1), labels[:1], confident[:1], labels[:1]) < 1e-6
-
-
 def test_image_gan_rejects_bad_input(digits):
     x, y = digits
     with pytest.raises(ConfigError, match="variant"):
@@ -173,41 +158,6 @@ def test_vae_baseline_learns_and_samples_in_range(digits, classifier):
 
 
 # ------------------------------------------------------------------ progressive growing
-
-
-def test_growth_schedule_fades_each_level_in_then_stabilises():
-    states = [growth_state(step, 10, 3) for step in range(0, 60, 5)]
-    assert [level for level, _ in states] == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2]
-    assert [alpha for _, alpha in states][:6] == [1.0, 1.0, 0.1, 0.6, 1.0, 1.0]
-    x = torch.randn(2, 1, 16, 16)
-    torch.testing.assert_close(fade_real(x, 2, 1.0, 3), x)
-    low = fade_real(x, 0, 1.0, 3)  # 4x4 blocks of the 4x4 average
-    torch.testing.assert_close(low[:, :, :4, :4], low[:, :, :1, :1].expand(-1, -1, 4, 4))
-    torch.testing.assert_close(torch.nn.functional.avg_pool2d(low, 4), torch.nn.functional.avg_pool2d(x, 4))
-
-
-@pytest.mark.parametrize("level", [1, 2])
-def test_a_new_level_fades_in_without_a_jump(level):
-    """At alpha = 0 the grown nets compute exactly what the previous level computed."""
-    torch.manual_seed(0)
-    g, d = ProgressiveGenerator(16, 16, channels=8), ProgressiveCritic(16, channels=8)
-    z, x = torch.randn(4, 16), torch.randn(4, 1, 16, 16)
-    outputs = []
-    for state in ((level - 1, 1.0), (level, 0.0), (level, 0.5)):
-        g.set_growth(*state)
-        d.set_growth(*state)
-        outputs.append((g(z), d(x)))
-    torch.testing.assert_close(outputs[0][0], outputs[1][0])
-    torch.testing.assert_close(outputs[0][1], outputs[1][1])
-    assert not torch.allclose(outputs[0][0], outputs[2][0])
-    assert outputs[2][0].shape == (4, 1, 16, 16)
-
-
-def test_earlier_levels_stay_trainable_at_the_top_level():
-    g = ProgressiveGenerator(16, 16, channels=8)
-    g(torch.randn(4, 16)).sum().backward()
-    assert g.base[1].weight.grad.abs().sum() > 0 and g.blocks[0][1].weight.grad.abs().sum() > 0
-    assert g.to_image[0].weight.grad is None  # the 4x4 output layer is only used while growing
 
 
 def test_progressive_gan_grows_to_full_size_and_learns(digits, classifier, tmp_path):

@@ -166,3 +166,16 @@ def test_facts_fed_in_chunks_equal_the_facts_of_all_paths_at_once():
         acc.result()
     with pytest.raises(DataError, match="more paths"):
         acc.update(paths[:50])
+
+
+def test_hill_and_share_beyond_agree_with_the_streamed_facts():
+    """One Hill estimator and one count beyond 3 sd serve both the public functions and the accumulator."""
+    from fingan.validation.returns import FactAccumulator, share_beyond, stylized_facts
+
+    x = np.random.default_rng(4).standard_t(4, size=(40, 250))
+    facts = stylized_facts(x)
+    k = max(2, int(0.05 * x.size))
+    assert facts["hill alpha left (top 5%)"] == pytest.approx(hill_tail_index(x, k, "left"))
+    assert facts["share beyond 3 sd"] == pytest.approx(share_beyond(x))
+    streamed = FactAccumulator(250, 40).update(x[:15]).update(x[15:]).result()
+    assert streamed["hill alpha right (top 5%)"] == pytest.approx(hill_tail_index(x, k, "right"))

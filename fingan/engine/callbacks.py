@@ -26,12 +26,6 @@ class MetricsLog:
             fh.write(json.dumps(record) + "\n")
 
 
-def read_metrics(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Read a metrics log written by :class:`MetricsLog`."""
-    with Path(path).open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 class ProgressBar:
     """Progress over generator steps, shown as ``mode`` says.
 

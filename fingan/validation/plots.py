@@ -1,25 +1,32 @@
-"""Plots written as PNG files (matplotlib, no screen needed)."""
+"""Plots written as PNG files (matplotlib, no screen needed).
+
+Figures are built with matplotlib's object API (:class:`matplotlib.figure.Figure`), never
+through pyplot, so importing this module leaves the user's backend alone (a notebook keeps
+its inline plots) and figures are freed as soon as they are saved.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from fingan.io import atomic_write  # noqa: E402
+from fingan.io import atomic_write
 
 
-def save_figure(fig: plt.Figure, path: str | os.PathLike) -> Path:
-    """Save a figure as PNG atomically and close it."""
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight"))
-    finally:
-        plt.close(fig)
+def subplots(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (6, 4)) -> tuple[Figure, Any]:
+    """A figure and its axes, as ``pyplot.subplots`` gives them, without pyplot's global state."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols)
+
+
+def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
+    """Save a figure as PNG atomically."""
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight"))
 
 
 def plot_toy_samples(
@@ -35,7 +42,7 @@ def plot_toy_samples(
     """
     samples = np.asarray(samples).reshape(len(samples), -1)
     data = np.asarray(data).reshape(len(data), -1)
-    fig, ax = plt.subplots(figsize=(5, 5) if samples.shape[1] > 1 else (6, 4))
+    fig, ax = subplots(figsize=(5, 5) if samples.shape[1] > 1 else (6, 4))
     if samples.shape[1] == 1:
         bins = np.histogram_bin_edges(np.concatenate([data[:, 0], samples[:, 0]]), bins=80)
         ax.hist(data[:, 0], bins=bins, density=True, alpha=0.5, label="data")
@@ -52,12 +59,11 @@ def plot_toy_samples(
     return save_figure(fig, path)
 
 
-def _fig_to_png(fig: plt.Figure) -> bytes:
+def _fig_to_png(fig: Figure) -> bytes:
     import io
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -70,7 +76,7 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
     syn, ref = synthetic.ravel(), reference.ravel()
     images: dict[str, bytes] = {}
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     bins = np.linspace(np.quantile(ref, 0.0005), np.quantile(ref, 0.9995), 80)
     density, _, _ = ax.hist(ref, bins=bins, density=True, alpha=0.5, label="reference", log=True)
     ax.hist(syn, bins=bins, density=True, alpha=0.5, label="synthetic", log=True)
@@ -81,7 +87,7 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
     ax.legend()
     images["histogram"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = subplots(figsize=(5, 5))
     q = np.linspace(0.001, 0.999, 400)
     for data, label in ((ref, "reference"), (syn, "synthetic")):
         z = (data - data.mean()) / data.std()
@@ -94,7 +100,7 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
     images["qq"] = _fig_to_png(fig)
 
     lag = min(max_lag, synthetic.shape[1] - 2, reference.shape[1] - 2)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, axes = subplots(1, 2, figsize=(10, 3.5))
     lags = np.arange(1, lag + 1)
     # the reference curve is a mean over its blocks: an i.i.d. series' mean ACF over as many blocks
     # of this length stays within +-1.96 / sqrt(blocks x length) 95% of the time
@@ -109,18 +115,18 @@ def return_plots(synthetic: np.ndarray, reference: np.ndarray, max_lag: int = 10
         ax.legend()
     images["acf"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = subplots(figsize=(6, 3.5))
     k = min(20, lag)
     ax.plot(np.arange(1, k + 1), leverage(reference, k), "o-", label="reference")
     ax.plot(np.arange(1, k + 1), leverage(synthetic, k), "o-", label="synthetic")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("lag k (days)")
-    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Leverage effect corr(r_t, r_{t+k}^2)")
     ax.legend()
     images["leverage"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = subplots(figsize=(7, 4))
     paths = np.cumsum(synthetic[:50], axis=1)
     ax.plot(paths.T, lw=0.6, alpha=0.6)
     qs = np.quantile(np.cumsum(synthetic, axis=1), [0.05, 0.5, 0.95], axis=0)
@@ -137,7 +143,7 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     from fingan.validation.correlations import eigen, marchenko_pastur_pdf, mst_degrees, offdiagonal
 
     images: dict[str, bytes] = {}
-    fig, axes = plt.subplots(2, 4, figsize=(12.5, 6))
+    fig, axes = subplots(2, 4, figsize=(12.5, 6))
     for row, (batch, name) in enumerate(((reference, "reference"), (synthetic, "synthetic"))):
         for col in range(4):
             ax = axes[row, col]
@@ -148,7 +154,7 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     fig.colorbar(shown, ax=axes, shrink=0.8, label="correlation")
     images["heatmaps"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     n_assets = reference.shape[1]
     bins = np.linspace(0, max(eigen(reference)[0].max(), eigen(synthetic)[0].max()), 80)
     ax.hist(eigen(reference)[0].ravel(), bins=bins, density=True, alpha=0.5, label="reference", log=True)
@@ -161,7 +167,7 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     ax.legend()
     images["spectrum"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     bins = np.linspace(-1, 1, 81)
     ax.hist(offdiagonal(reference).ravel(), bins=bins, density=True, alpha=0.5, label="reference")
     ax.hist(offdiagonal(synthetic).ravel(), bins=bins, density=True, alpha=0.5, label="synthetic")
@@ -170,7 +176,7 @@ def correlation_plots(synthetic: np.ndarray, reference: np.ndarray, window: int 
     ax.legend()
     images["coefficients"] = _fig_to_png(fig)
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     for batch, name in ((reference, "reference"), (synthetic, "synthetic")):
         degrees = mst_degrees(batch).ravel()
         values, counts = np.unique(degrees, return_counts=True)
@@ -192,7 +198,7 @@ def image_grid(images: np.ndarray, path: str | os.PathLike, nrow: int = 8, title
     for i, img in enumerate(images):
         r, c = divmod(i, nrow)
         canvas[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + c * (w + 1): 1 + c * (w + 1) + w] = img.transpose(1, 2, 0)
-    fig, ax = plt.subplots(figsize=(nrow * 0.6 + 0.4, rows * 0.6 + (0.6 if title else 0.2)))
+    fig, ax = subplots(figsize=(nrow * 0.6 + 0.4, rows * 0.6 + (0.6 if title else 0.2)))
     ax.imshow(canvas[:, :, 0] if channels == 1 else canvas, cmap="gray" if channels == 1 else None,
               vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")

@@ -91,15 +91,25 @@ def hill_tail_index(x: Any, k: int, tail: str = "left") -> float:
     if tail not in ("left", "right"):
         raise DataError(f"tail must be 'left' or 'right', not {tail!r}")
     z = _standardised_pool(x)
-    moves = np.sort(-z if tail == "left" else z)[::-1]
+    return _hill(-z if tail == "left" else z, k, len(z))
+
+
+def _hill(moves: np.ndarray, k: int, n_returns: int) -> float:
+    """Hill's alpha from the moves of one tail (at least its k + 1 largest, any order)."""
+    moves = np.sort(moves)[::-1]
     if not 1 <= k < len(moves) or moves[k] <= 0:
-        raise DataError(f"k = {k} is too large for {len(moves)} returns (need k + 1 positive moves in the tail)")
+        raise DataError(f"k = {k} is too large for {n_returns} returns (need k + 1 positive moves in the tail)")
     return float(1.0 / (np.log(moves[:k]).mean() - np.log(moves[k])))
 
 
 def share_beyond(x: Any, n_std: float = 3.0) -> float:
     """Share of returns more than ``n_std`` standard deviations from the mean (Gaussian: 0.27% at 3)."""
-    return float(np.mean(np.abs(_standardised_pool(x)) > n_std))
+    z = _standardised_pool(x)
+    return _count_beyond(z, n_std) / len(z)
+
+
+def _count_beyond(z: np.ndarray, n_std: float) -> int:
+    return int(np.count_nonzero(np.abs(z) > n_std))
 
 
 def leverage(x: Any, max_lag: int) -> np.ndarray:
@@ -251,7 +261,7 @@ class FactAccumulator:
             self._add(f"kurtosis {h}", stats.kurtosis(aggregate(paths, h), axis=1))
         self._add("conditional kurtosis", stats.kurtosis(ewma_standardised(paths), axis=1))
         z = _standardised_pool(paths)
-        self.beyond += int(np.count_nonzero(np.abs(z) > 3.0))
+        self.beyond += _count_beyond(z, 3.0)
         keep = max(self.hill.values(), default=0) + 1
         for tail, moves in (("left", -z), ("right", z)):
             merged = np.concatenate([self.tails[tail], moves])
@@ -259,13 +269,6 @@ class FactAccumulator:
                 merged = np.partition(merged, len(merged) - keep)[-keep:]
             self.tails[tail] = merged
         return self
-
-    def _hill(self, tail: str, k: int) -> float:
-        moves = np.sort(self.tails[tail])[::-1]
-        if not 1 <= k < len(moves) or moves[k] <= 0:
-            raise DataError(f"k = {k} is too large for {self.seen * self.length} returns "
-                            "(need k + 1 positive moves in the tail)")
-        return float(1.0 / (np.log(moves[:k]).mean() - np.log(moves[k])))
 
     def result(self) -> dict[str, float]:
         """The facts of every path added so far (all ``n_paths`` must have been added)."""
@@ -279,8 +282,8 @@ class FactAccumulator:
             "share beyond 3 sd": self.beyond / (self.seen * self.length),
         }
         for share, k in self.hill.items():
-            facts[f"hill alpha left (top {100 * share:g}%)"] = self._hill("left", k)
-            facts[f"hill alpha right (top {100 * share:g}%)"] = self._hill("right", k)
+            for tail in ("left", "right"):
+                facts[f"hill alpha {tail} (top {100 * share:g}%)"] = _hill(self.tails[tail], k, self.seen * self.length)
         acf_r, acf_abs = mean["acf r"], mean["acf |r|"]
         facts["acf r lag 1"] = float(acf_r[0])
         facts[f"mean |acf r| lags 1-{lag}"] = float(np.abs(acf_r).mean())
