@@ -409,3 +409,26 @@ def test_validate_takes_the_data_flag_of_the_other_commands(tmp_path):
     assert by_data.returncode == 0, by_data.stderr
     strip = lambda out: [line for line in out.splitlines() if not line.startswith("- written")]  # noqa: E731
     assert strip(by_data.stdout) == strip(by_reference.stdout) and "1999-01-05 to 2010-12-31" in by_data.stdout
+
+
+def test_every_benchmark_flag_has_a_help_line(monkeypatch):
+    import importlib
+
+    from fingan.bench import BENCHMARKS, report
+
+    built = []
+    real_parser = report.parser
+
+    def recording(name, doc):
+        built.append(real_parser(name, doc))
+        return built[-1]
+
+    monkeypatch.setattr(report, "parser", recording)
+    missing = []
+    for name, (module, _) in BENCHMARKS.items():
+        mod = importlib.import_module(f"fingan.bench.{module}")
+        monkeypatch.setattr(mod, "parser" if hasattr(mod, "parser") else "bench_parser", recording)
+        with pytest.raises(SystemExit):
+            mod.main(["--help"])
+        missing += [f"{name} {a.option_strings}" for a in built[-1]._actions if not a.help]
+    assert len(built) == len(BENCHMARKS) and not missing, missing

@@ -78,12 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fingan.validation.tables import markdown_table
 
     parser = bench_parser("images", __doc__)
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=1500, help="generator steps per fit")
+    parser.add_argument("--seeds", type=int, default=3, help="fits per variant")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel processes (one thread each)")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), metavar="NAME",
                         help="run only these variants (default: all)")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="write the Markdown table here (sample grids beside it)")
     args = parser.parse_args(argv)
     names = args.variants or list(VARIANTS)
     grid_dir = None

@@ -89,10 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fingan.validation.tables import markdown_table
 
     parser = bench_parser("precision", __doc__)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="fits per recipe and precision")
     parser.add_argument("--recipes", nargs="+", choices=list(RECIPES), metavar="NAME",
                         help="run only these recipes (default: all)")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--out", type=Path, help="write the Markdown table here")
     args = parser.parse_args(argv)
     names = args.recipes or list(RECIPES)
     results: dict[tuple[str, bool], list[tuple[dict[str, float], float]]] = {}

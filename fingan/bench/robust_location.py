@@ -26,11 +26,11 @@ from fingan.validation.tables import markdown_table
 def main(argv: Sequence[str] | None = None) -> int:
     """``fingan bench robust-location``: run it, print the table, write it to ``--out``."""
     parser = bench_parser("robust-location", __doc__)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--p", type=int, default=50)
-    parser.add_argument("--n", type=int, default=50_000)
-    parser.add_argument("--steps", type=int, default=1500)
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--seeds", type=int, default=3, help="repetitions (fresh data and fit each)")
+    parser.add_argument("--p", type=int, default=50, help="dimension")
+    parser.add_argument("--n", type=int, default=50_000, help="sample size")
+    parser.add_argument("--steps", type=int, default=1500, help="generator steps per fit")
+    parser.add_argument("--out", type=Path, help="write the Markdown table here")
     args = parser.parse_args(argv)
 
     errs: dict[str, list[float]] = {"RobustGAN (JS)": [], "sample mean": [], "coordinate-wise median": []}

@@ -32,8 +32,8 @@ from fingan.validation.tables import markdown_table
 def main(argv: Sequence[str] | None = None) -> int:
     """``fingan bench scorecard-bands``: run it, print the table, write it to ``--out``."""
     parser = bench_parser("scorecard-bands", __doc__)
-    parser.add_argument("--demo", type=Path, default=Path("runs/demo/model.pt"))
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--demo", type=Path, default=Path("runs/demo/model.pt"), help="the demo model (make demo)")
+    parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args(argv)
     returns = log_returns(load_prices("sp500"))
     real = returns.iloc[:, 0]

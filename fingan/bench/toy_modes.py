@@ -54,10 +54,11 @@ def run_one(job: tuple[str, str, int, int]) -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     """``fingan bench toy-modes``: run it, print the table, write it to ``--out``."""
     parser = bench_parser("toy-modes", __doc__)
-    parser.add_argument("--steps", type=int, default=10_000)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--steps", type=int, default=10_000, help="generator steps per fit")
+    parser.add_argument("--seeds", type=int, default=3, help="fits per variant and data set")
+    parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"], help="toy data sets")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="NAME",
+                        help="variants to run (default: all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel processes")
     parser.add_argument("--out", type=Path, help="write the Markdown table here too")
     args = parser.parse_args(argv)

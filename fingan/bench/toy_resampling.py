@@ -30,13 +30,13 @@ from fingan.validation.tables import markdown_table
 def main(argv: Sequence[str] | None = None) -> int:
     """``fingan bench toy-resampling``: run it, print the table, write it to ``--out``."""
     parser = bench_parser("toy-resampling", __doc__)
-    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--reps", type=int, default=200, help="repetitions, fitted as one batched model")
     parser.add_argument("--sequential", type=int, default=10, help="repetitions also fitted one by one")
     parser.add_argument("--p", type=int, default=10, help="dimension")
     parser.add_argument("--n", type=int, default=2000, help="sample size per repetition")
     parser.add_argument("--eps", type=float, default=0.2, help="contamination share")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--out", type=Path)
+    parser.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
+    parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args(argv)
     dist = huber(p=args.p, contamination=args.eps)
     datasets = np.stack([dist.sample(args.n, seed=s) for s in range(args.reps)])
