@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -79,8 +81,6 @@ def add_optimiser_flags(p: argparse.ArgumentParser) -> None:
 
 def add_train_flags(p: argparse.ArgumentParser, config: str) -> None:
     """The flags every ``fingan train`` command shares: output folder, config file, steps, objective, seed, device."""
-    from pathlib import Path
-
     p.add_argument("--out", required=True, type=Path, help="output folder (created when missing)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument("--config", type=Path, help=f"a {config} as TOML or JSON (flags given override it)")
@@ -148,3 +148,178 @@ def add_data_flags(p: argparse.ArgumentParser, default: str) -> None:
     p.add_argument("--tickers", help="comma-separated columns of --data to use")
     p.add_argument("--start", help="first date to use (YYYY-MM-DD)")
     p.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+
+
+# ------------------------------------------------------------------ the commands' parsers
+
+def add_sample_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan sample``, handled by ``run``."""
+    sample = sub.add_parser("sample", help="draw scenarios from a trained model")
+    sample.set_defaults(run=run)
+    sample.add_argument("model", type=Path, help="a model.pt or the folder holding it")
+    sample.add_argument("--n", type=positive_int, default=1000, help="number of paths (or points)")
+    sample.add_argument("--length", type=positive_int, default=252, help="business days per path")
+    sample.add_argument("--out", type=Path, required=True,
+                        help=".csv or .parquet (return models), .npy (matrices, toy points); never overwritten")
+    sample.add_argument("--seed", type=int, help="random seed (default: none, fresh paths on every run)")
+    sample.add_argument("--regime", help="conditional models: calm / normal / stressed (Quant GAN), "
+                        "stressed / normal / rally (CorrGAN)")
+    sample.add_argument("--history", help="Quant GAN (SVNN): continue this price source's returns (sp500, a "
+                        ".csv/.parquet file, yahoo:A,B; the model's tickers are used)")
+    sample.add_argument("--history-start", help="first date of --history to read (default: all)")
+    sample.add_argument("--history-end", help="last date of --history: the paths start the business day after")
+    sample.add_argument("--prices", action="store_true", help="write price paths instead of returns")
+    sample.add_argument("--start-price", type=positive_float, default=1.0,
+                        help="first price of every path (with --prices)")
+    add_device_flag(sample)
+    sample.add_argument("--chunk-size", type=positive_int,
+                        help="stream to .parquet this many paths at a time, in bounded memory (one row per path)")
+    add_progress_flag(sample)
+
+
+def add_demo_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan demo``, handled by ``run``."""
+    demo = sub.add_parser("demo", help="the main job: Quant GAN on the bundled S&P 500, scenarios and report")
+    demo.set_defaults(run=run)
+    demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="output folder (created when missing)")
+    demo.add_argument("--steps", type=positive_int, help="generator steps (default: the small benchmark's)")
+    demo.add_argument("--paths", type=positive_int, default=1000,
+                      help="one-year scenarios to draw")
+    add_device_flag(demo)
+    add_progress_flag(demo)
+
+
+def add_validate_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan validate``, handled by ``run``."""
+    val = sub.add_parser("validate", help="score synthetic returns or correlation matrices against real data")
+    val.set_defaults(run=run)
+    val.add_argument("synthetic", type=Path,
+                     help="returns as .csv/.parquet (one column per path) or .npy (n_paths, T); matrices as .npy (n, N, N)")
+    val.add_argument("--data", "--reference", dest="reference", default="sp500",
+                     help="the real data: a price source as in the other commands (sp500, sp500-stocks, a price "
+                          "file, yahoo:A,B) or a .npy of reference matrices; --reference is the same flag")
+    val.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    val.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+    val.add_argument("--window", type=positive_int, default=252,
+                     help="window length of the correlation matrices (reference matrices use it too)")
+    val.add_argument("--model", type=Path, help="the model that made the synthetic data (for the report's header)")
+    val.add_argument("--no-baselines", dest="baselines", action="store_false",
+                     help="skip the baseline columns (GJR-GARCH-t and bootstrap; LKJ and window bootstrap for matrices)")
+    val.add_argument("--report", type=Path, help="write a self-contained HTML report here (never overwritten)")
+    val.add_argument("--json", type=Path, help="write the scorecard as JSON here (never overwritten)")
+    val.add_argument("--max-paths", type=positive_int,
+                     help="streamed Parquet files: paths used for distance scores and plots (default 10000; "
+                          "the stylized facts use every path)")
+
+
+def add_data_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan data show`` and ``fingan data fetch``, handled by ``run``."""
+    data = sub.add_parser("data", help="inspect and fetch price data")
+    data.set_defaults(run=run)
+    data_sub = data.add_subparsers(dest="action", required=True, parser_class=Parser, metavar="ACTION")
+    show = data_sub.add_parser("show", help="summarise a price source")
+    show.add_argument("source", help="sp500, sp500-stocks, a .csv/.parquet file, or yahoo:AAPL,MSFT")
+    show.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    show.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+    show.add_argument("--missing", default="raise", choices=["raise", "dropna", "ffill"],
+                      help="what to do with missing prices")
+    fetch = data_sub.add_parser("fetch", help="fetch prices from Yahoo (cached) and write them to a file")
+    fetch.add_argument("tickers", nargs="+", help="Yahoo Finance symbols, e.g. ^GSPC AAPL")
+    fetch.add_argument("--start", help="first date to use (YYYY-MM-DD)")
+    fetch.add_argument("--end", help="last date to use (YYYY-MM-DD)")
+    fetch.add_argument("--out", type=Path, required=True, help="a .csv or .parquet file (never overwritten)")
+    fetch.add_argument("--cache-dir", type=Path,
+                       help="where downloaded prices are cached (default: ~/.cache/fingan/yahoo)")
+
+
+
+TOY_NAMES = ("gaussian", "grid25", "huber", "mixture", "ring8")
+OBJECTIVE_NAMES = ("gan", "hellinger", "hinge", "js", "kl", "lsgan", "minimax", "mmd", "ns", "pearson", "reverse-kl",
+                   "vgrow", "wgan", "wgan-gp")
+IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
+
+
+def add_toy_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan train toy``, handled by ``run``."""
+    p = sub.add_parser("toy", help="train a GAN on a toy distribution")
+    p.set_defaults(run=run)
+    add_train_flags(p, "ToyGANConfig")
+    p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
+    p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
+    p.add_argument("--ema-decay", type=float,
+                   help="keep an exponential moving average of the generator weights with this decay")
+    p.add_argument("--instance-noise", type=positive_or_zero_float,
+                   help="standard deviation of Gaussian noise added to the critic's inputs")
+    p.add_argument("--minibatch-kernels", type=non_negative_int,
+                   help="minibatch-discrimination kernels in the critic (0: none)")
+    p.add_argument("--pack", type=positive_int, help="PacGAN packing degree (default: 1)")
+    p.add_argument("--n-samples", type=positive_int, default=2500, help="samples for the metrics and plot")
+
+
+def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan train quantgan``, handled by ``run``."""
+    p = sub.add_parser("quantgan", help="train a Quant GAN on log returns (several tickers: multi-asset)")
+    p.set_defaults(run=run)
+    add_train_flags(p, "QuantGANConfig")
+    add_data_flags(p, "sp500")
+    p.add_argument("--train-end", help="last training date; dates after it up to --valid-end choose the checkpoint")
+    p.add_argument("--valid-end", help="last validation date (needs --train-end); later dates are never used")
+    p.add_argument("--hidden", type=positive_int, help="channels of the TCN blocks (default: the recipe's)")
+    p.add_argument("--dilations", type=int_tuple, help="e.g. 1,2,4,8,16,32")
+    p.add_argument("--window", type=positive_int, help="days per training window (default: the recipe's)")
+    p.add_argument("--noise-dim", type=positive_int, help="noise channels per day (default: the recipe's)")
+    p.add_argument("--conditional", action="store_true", help="condition on the volatility regime")
+    p.add_argument("--generator", choices=["svnn", "tcn"],
+                   help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
+                        "paper's pure TCN")
+    p.add_argument("--critic-inputs", type=name_tuple, help="what the critic sees, e.g. r,abs (also: square)")
+    p.add_argument("--memory", type=half_lives,
+                   help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
+    p.add_argument("--max-drift", type=positive_float,
+                   help="SVNN: bound the drift to this many volatilities (default: unbounded)")
+    p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
+                   help="Gaussianise the tails before training (the paper's preprocessing)")
+
+
+def add_corrgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan train corrgan``, handled by ``run``."""
+    p = sub.add_parser("corrgan", help="train a CorrGAN on correlation matrices of a stock panel")
+    p.set_defaults(run=run)
+    add_train_flags(p, "CorrGANConfig")
+    add_data_flags(p, "sp500-stocks")
+    p.add_argument("--n-assets", type=positive_int,
+                   help="matrix size N, random subsets when smaller than the panel (default: 20; with --order "
+                        "panel every ticker)")
+    p.add_argument("--order", choices=["clustered", "panel"],
+                   help="rows of each matrix: reordered by clustering (the paper's; default) or the panel's "
+                        "tickers in order")
+    p.add_argument("--window", type=positive_int, help="days per empirical correlation matrix (default: 252)")
+    p.add_argument("--step", type=positive_int, help="days between windows (default: 5)")
+    p.add_argument("--channels", type=positive_int,
+                   help="base width of the convolutional nets (default: the recipe's)")
+    p.add_argument("--conditional", action="store_true",
+                   help="condition on the market regime (stressed / normal / rally) of each window")
+    p.add_argument("--postprocess", choices=["higham", "clip"],
+                   help="make samples valid correlation matrices: higham (nearest) or clip (eigenvalues)")
+
+
+def add_image_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
+    """``fingan train image``, handled by ``run``."""
+    p = sub.add_parser("image", help="train an image GAN (DCGAN or progressive nets, any objective)")
+    p.set_defaults(run=run)
+    add_train_flags(p, "ImageGANConfig")
+    p.add_argument("--dataset", default="digits", choices=IMAGE_NAMES, help="image data set")
+    p.add_argument("--root", type=Path, help="folder of the MNIST / Fashion-MNIST IDX files")
+    p.add_argument("--download", action="store_true", help="let torchvision fetch MNIST / Fashion-MNIST (network)")
+    p.add_argument("--size", type=positive_int, default=16, help="image side (a power of 2)")
+    p.add_argument("--arch", choices=["dcgan", "progressive"],
+                   help="generator and critic architecture (default: dcgan)")
+    p.add_argument("--variant", choices=["gan", "conditional", "acgan", "infogan"],
+                   help="plain, class-conditional, AC-GAN or InfoGAN (default: gan)")
+    p.add_argument("--objective-param", action="append", type=key_value, default=[], metavar="KEY=VALUE",
+                   help="objective option, repeatable (e.g. divergence=js step_size=0.5 for vgrow)")
+    p.add_argument("--drift", type=positive_float, help="drift penalty weight (progressive growing: 0.001)")
+    p.add_argument("--betas", type=positive_or_zero_float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
+    p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic (SN-GAN)")
+    p.add_argument("--channels", type=positive_int,
+                   help="base width of the convolutional nets (default: the recipe's)")

@@ -295,7 +295,7 @@ def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, m
 
 
 def test_parser_names_match_the_registries_and_help_imports_no_torch():
-    from fingan import cli
+    from fingan import cli_args as cli
     from fingan.data.images import IMAGE_DATASETS
     from fingan.data.toy import TOY_DISTRIBUTIONS
     from fingan.engine.objectives import OBJECTIVES

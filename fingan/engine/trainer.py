@@ -153,9 +153,8 @@ class Trainer:
     @property
     def growth(self) -> tuple[int, float]:
         """(level, alpha) of progressive growing at the current step ((0, 1.0) without growing)."""
-        if not self.config.growth_steps:
-            return (0, 1.0)
-        return growth_state(self.step, self.config.growth_steps, self.generator.levels)
+        term = self.term("growth")
+        return (0, 1.0) if term is None else growth_state(self.step, term.steps, self.generator.levels)
 
     def _begin_step(self) -> None:
         for term in self.terms:
