@@ -72,8 +72,8 @@ def test_ensemble_rejects_what_it_cannot_batch():
     nets = ([MLP(2, 2)], [MLP(2, 1)])
     with pytest.raises(ConfigError, match="gradient_penalty"):
         EnsembleTrainer(*nets, (2,), TrainerConfig(objective="wgan-gp"))
-    with pytest.raises(ConfigError, match="ema"):
-        EnsembleTrainer(*nets, (2,), TrainerConfig(ema_decay=0.9))
+    with pytest.raises(ConfigError, match="historical_averaging"):
+        EnsembleTrainer(*nets, (2,), TrainerConfig(historical_averaging=0.1))
     with pytest.raises(ConfigError, match="adversarial objective"):
         EnsembleTrainer(*nets, (2,), TrainerConfig(objective="mmd"))
     with pytest.raises(ConfigError, match="one critic per generator"):
@@ -90,3 +90,47 @@ def test_ensemble_applies_weight_clipping_to_every_member():
     ens.fit(torch.randn(3, 50, 2) * 5)
     for _, critic in ens.members():
         assert max(p.abs().max().item() for p in critic.parameters()) <= 0.01 + 1e-7
+
+
+def test_batched_resampling_study_agrees_with_fitting_the_same_samples_one_by_one():
+    """The GAN-as-resampler study at B = 8: the batched GANs and the same 8 fitted alone behave alike."""
+    from scipy import stats
+
+    from fingan.bench.gan_resampling import SETTINGS, resampling_study, summary
+    from fingan.engine import Trainer
+
+    reps, n, m = 8, 100, 4000
+    settings = {**SETTINGS, "steps": 600, "ema_decay": 0.99}
+    batched = resampling_study(reps, n, m, seed=3, device="cpu", settings=settings)
+    samples = np.random.default_rng(3).normal(size=(reps, n))  # the study's data for seed 3
+    alone_means, alone_sds = [], []
+    for b in range(reps):
+        torch.manual_seed(b)
+        config = TrainerConfig(objective="ns", steps=600, batch_size=n, lr_g=1e-3, lr_d=1e-3, ema_decay=0.99,
+                               seed=b, device="cpu")
+        trainer = Trainer(MLP(4, 1, (32, 32)), MLP(1, 1, (32, 32), activation="leaky_relu"), (4,), config)
+        draws = trainer.fit(torch.as_tensor(samples[b, :, None], dtype=torch.float32)).sample(m, seed=b)[:, 0]
+        alone_means.append(float(draws.mean()))
+        alone_sds.append(float(draws.std()))
+    gap_batched = batched["gan"]["mean"] - samples.mean(axis=1)
+    gap_alone = np.array(alone_means) - samples.mean(axis=1)
+    assert np.abs(gap_batched).max() < 0.2 and np.abs(gap_alone).max() < 0.2  # each GAN follows its own sample
+    assert stats.ks_2samp(gap_batched, gap_alone).pvalue > 0.01  # and the two ways err alike
+    assert abs(batched["gan"]["sd"].mean() - np.mean(alone_sds)) < 0.1
+    table = summary(batched)
+    assert set(table) == {"gan", "sample"} and 0 <= table["gan"]["coverage of the 95% interval"] <= 1
+
+
+def test_ensemble_keeps_an_ema_of_each_generator_and_samples_from_it():
+    torch.manual_seed(0)
+    make = lambda: EnsembleTrainer([MLP(2, 2, hidden=(8,)) for _ in range(3)],  # noqa: E731
+                                   [MLP(2, 1, hidden=(8,)) for _ in range(3)], (2,),
+                                   TrainerConfig(objective="ns", steps=1, batch_size=16, device="cpu", ema_decay=0.9))
+    data = torch.randn(3, 50, 2)
+    one = make().fit(data)
+    assert all(torch.equal(one.ema[k], v) for k, v in one.generator.params.items())  # the first update copies
+    one.config.steps = 20
+    one.fit(data)
+    assert any(not torch.allclose(one.ema[k], v) for k, v in one.generator.params.items())
+    torch.testing.assert_close(one.sample(5, seed=1), one.generator(one._noise(5, torch.Generator().manual_seed(1)),
+                                                                    params=one.ema))

@@ -23,7 +23,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "scorecard-bands": ("scorecard_bands", "facts passed per kind of path under the sampling bands"),
     "images": ("images", "every image GAN variant and the VAE on the digits"),
     "toy-modes": ("toy_modes", "modes captured on ring-8 and grid-25 per GAN variant"),
-    "toy-resampling": ("toy_resampling", "the robust GAN estimator over many repetitions"),
+    "resampling": ("gan_resampling", "the GAN as a resampler: a GAN fitted to 100 N(0, 1) points, B times"),
+    "robust-resampling": ("robust_resampling", "the robust GAN estimator over many repetitions"),
     "robust-location": ("robust_location", "robust mean estimation under contamination"),
     "startup": ("startup", "how fast fingan --help and import fingan come back"),
 }

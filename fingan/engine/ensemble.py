@@ -22,13 +22,13 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from fingan.engine.device import resolve_device
 from fingan.engine.objectives import make_objective
-from fingan.engine.terms import build_terms
+from fingan.engine.terms import build_terms, ema_update
 from fingan.engine.trainer import TrainerConfig, make_optimizer
 from fingan.errors import ConfigError, DataError
 
 
 # terms whose hooks act element by element, so that they treat every member as if alone
-SUPPORTED_TERMS = ("clip",)
+SUPPORTED_TERMS = ("clip", "ema")
 
 
 class _Stacked:
@@ -47,11 +47,11 @@ class _Stacked:
         """The stacked parameters (what a term such as clipping acts on)."""
         return list(self.params.values())
 
-    def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
+    def __call__(self, *inputs: torch.Tensor, params: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         def one(params, buffers, *args):
             return functional_call(self.base, (params, buffers), args)
 
-        return vmap(one)(self.params, self.buffers, *inputs)
+        return vmap(one)(self.params if params is None else params, self.buffers, *inputs)
 
     def member(self, index: int, template: nn.Module) -> nn.Module:
         module = copy.deepcopy(template)
@@ -73,7 +73,8 @@ class EnsembleTrainer:
         Shape of one noise draw.
     config : TrainerConfig
         Objective and optimiser settings as for :class:`~fingan.engine.Trainer`, and the
-        training terms of :data:`SUPPORTED_TERMS` (weight clipping); the others (gradient
+        training terms of :data:`SUPPORTED_TERMS` (weight clipping, and an EMA of each
+        member's generator weights, used for sampling); the others (gradient
         penalty, EMA, auxiliary tasks, progressive growing, ...) act on a whole batch or a
         whole net and are refused.
 
@@ -114,6 +115,9 @@ class EnsembleTrainer:
         self.opt_d = make_optimizer(cfg.optimizer, self._critic_params, cfg.lr_d, cfg.betas)
         self.rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
         self.step = 0
+        # the EMA term's rule on the stacked weights: element by element, so each member's as if alone
+        self.ema: dict[str, torch.Tensor] | None = (
+            {k: v.detach().clone() for k, v in self.generator.params.items()} if cfg.ema_decay else None)
 
     def _batch(self, data: torch.Tensor) -> torch.Tensor:
         b, n = data.shape[:2]
@@ -159,6 +163,9 @@ class EnsembleTrainer:
             self.opt_g.step()
             for p in self._critic_params:
                 p.requires_grad_(True)
+            if self.ema is not None:
+                ema_update(list(self.ema.values()), list(self.generator.params.values()), cfg.ema_decay,
+                           first=self.step == 0)
             self.step += 1
         return self
 
@@ -166,7 +173,7 @@ class EnsembleTrainer:
     def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
         """``n`` samples from every member, shape (n_models, n, ...), on the CPU."""
         rng = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
-        return self.generator(self._noise(n, rng)).cpu()
+        return self.generator(self._noise(n, rng), params=self.ema).cpu()
 
     def members(self) -> list[tuple[nn.Module, nn.Module]]:
         """The trained (generator, critic) of each member as ordinary CPU modules."""

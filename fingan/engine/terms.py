@@ -351,11 +351,7 @@ class EMA(Term):
     def after_generator_step(self, trainer: Trainer) -> None:
         averaged = [*self.model.module.parameters(), *self.model.module.buffers()]
         current = [*trainer.generator.parameters(), *trainer.generator.buffers()]
-        for a, c in zip(averaged, current):
-            if self.updates == 0 or not a.is_floating_point():
-                a.copy_(c)
-            else:
-                a.lerp_(c, 1 - self.decay)
+        ema_update(averaged, current, self.decay, first=self.updates == 0)
         self.model.n_averaged += 1
         self.updates += 1
 
@@ -366,6 +362,16 @@ class EMA(Term):
         if "ema" in state:
             self.model.load_state_dict(state["ema"])
             self.updates = int(self.model.n_averaged)
+
+
+@torch.no_grad()
+def ema_update(averaged: list[torch.Tensor], current: list[torch.Tensor], decay: float, first: bool) -> None:
+    """One EMA step in place: copy at the first update, then ``a += (1 - decay) (c - a)``; integers are copied."""
+    for a, c in zip(averaged, current):
+        if first or not a.is_floating_point():
+            a.copy_(c)
+        else:
+            a.lerp_(c, 1 - decay)
 
 
 # the order hooks run in (and loss terms are added in): inputs first, then losses, then updates

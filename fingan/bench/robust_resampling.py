@@ -1,6 +1,6 @@
 """Resampling simulation study: the robust GAN location estimator over B repetitions, batched vs one by one.
 
-    fingan bench toy-resampling --reps 200 --sequential 10 --out benchmarks/results/toy_resampling.md
+    fingan bench robust-resampling --reps 200 --sequential 10 --out benchmarks/results/robust_resampling.md
 
 Each repetition draws a fresh sample from Huber's contamination model (1 - eps) N(0, I_p) +
 eps N(5, 2 I_p) and estimates the clean mean with RobustGAN (Gao et al. 2019, its default
@@ -28,8 +28,8 @@ from fingan.validation.tables import markdown_table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``fingan bench toy-resampling``: run it, print the table, write it to ``--out``."""
-    parser = bench_parser("toy-resampling", __doc__)
+    """``fingan bench robust-resampling``: run it, print the table, write it to ``--out``."""
+    parser = bench_parser("robust-resampling", __doc__)
     parser.add_argument("--reps", type=int, default=200, help="repetitions, fitted as one batched model")
     parser.add_argument("--sequential", type=int, default=10, help="repetitions also fitted one by one")
     parser.add_argument("--p", type=int, default=10, help="dimension")
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{per_alone / per_batched:.0f}x"]])
     note = (f"\nHuber model p = {args.p}, n = {args.n}, eps = {args.eps}; RobustGAN defaults (JS f-GAN, SGD, "
             f"1500 steps, batch 500, critic 20 sigmoid units), on {device}. Machine: {machine_description()}. "
-            f"Command: `python benchmarks/toy_resampling.py --reps {args.reps} --sequential {args.sequential} "
+            f"Command: `python benchmarks/robust_resampling.py --reps {args.reps} --sequential {args.sequential} "
             f"--p {args.p} --n {args.n} --eps {args.eps} --device {args.device}`.")
     publish(quality + "\n\n" + speed, note, args.out)
     return 0
