@@ -73,9 +73,11 @@ def copy_sources(app=None) -> None:
                 text = re.sub(r"^#{%d}(#+ )" % shift, r"\1", text, flags=re.M)
             text = f"# Benchmark results: {_title(md)}\n\n" + text
         (results / md.name).write_text(text, encoding="utf-8")
-    for folder in (ROOT / "benchmarks" / "results").iterdir():
-        if folder.is_dir():
-            shutil.copytree(folder, results / folder.name)
+    for item in (ROOT / "benchmarks" / "results").iterdir():
+        if item.is_dir():
+            shutil.copytree(item, results / item.name)
+        elif item.suffix == ".png":  # figures the results pages show
+            shutil.copy2(item, results / item.name)
 
 
 def setup(app):
