@@ -56,6 +56,8 @@ def test_installed_wheel_runs_without_the_checkout(dists, tmp_path):
     Path(site, "_fingan_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     assert "usage: fingan" in run(venv / "bin" / "fingan", "--help", cwd=tmp_path, env=env).stdout
+    bench = run(venv / "bin" / "fingan", "bench", "resampling", "--help", cwd=tmp_path, env=env).stdout
+    assert "usage: fingan bench resampling" in bench  # benchmarks ship in the package, no checkout needed
     shown = run(venv / "bin" / "fingan", "data", "show", "sp500", cwd=tmp_path, env=env).stdout
     assert "1999-01-04" in shown or "1999" in shown
     script = (
