@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 import os
 from pathlib import Path
-import sys
 import time
 
 import numpy as np
 
+from fingan.bench.report import log
 from fingan.bench.report import parser as bench_parser
 
 
@@ -65,7 +65,7 @@ def run(name: str, seed: int, steps: int, grid_dir: str | None) -> tuple[str, in
     if grid_dir is not None and seed == 0:
         slug = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
         gan.save_grid(Path(grid_dir) / f"{slug}.png", title=f"{name}, {steps} steps")
-    print(f"{name} seed {seed}: {seconds:.0f} s", file=sys.stderr, flush=True)
+    log(f"{name} seed {seed}: {seconds:.0f} s")
     return name, seed, metrics, seconds
 
 

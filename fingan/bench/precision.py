@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-import sys
 import time
 
 import numpy as np
@@ -85,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``fingan bench precision``: run it, print the table, write it to ``--out``."""
     import torch
 
-    from fingan.bench.report import machine_description, publish
+    from fingan.bench.report import log, machine_description, publish
     from fingan.validation.tables import markdown_table
 
     parser = bench_parser("precision", __doc__)
@@ -101,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for amp in (False, True):
                 scores, seconds = RECIPES[name](seed, amp)
                 results.setdefault((name, amp), []).append((scores, seconds))
-                print(f"{name} seed {seed} bf16 {amp}: {seconds:.0f} s, "
-                      + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()), file=sys.stderr, flush=True)
+                log(f"{name} seed {seed} bf16 {amp}: {seconds:.0f} s, "
+                    + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()))
     rows = []
     for name in names:
         runs32, runs16 = results[(name, False)], results[(name, True)]

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-import sys
 import time
 
 import numpy as np
 import torch
 
-from fingan.bench.report import machine_description, publish
+from fingan.bench.report import log, machine_description, publish
 from fingan.bench.report import parser as bench_parser
 from fingan.data.toy import huber
 from fingan.models import RobustGAN
@@ -41,11 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     dist = huber(p=args.p, contamination=args.eps)
     datasets = np.stack([dist.sample(args.n, seed=s) for s in range(args.reps)])
     model = RobustGAN(device=args.device)
-    print(f"batched: {args.reps} repetitions", file=sys.stderr, flush=True)
+    log(f"batched: {args.reps} repetitions")
     started = time.perf_counter()
     batched = model.fit_many(datasets)
     t_batched = time.perf_counter() - started
-    print(f"one by one: {args.sequential} repetitions", file=sys.stderr, flush=True)
+    log(f"one by one: {args.sequential} repetitions")
     started = time.perf_counter()
     alone = np.stack([RobustGAN(device=args.device).fit(d).location_ for d in datasets[: args.sequential]])
     t_alone = time.perf_counter() - started

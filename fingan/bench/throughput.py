@@ -13,7 +13,6 @@ CPU: the peak resident set of a fresh process per case).
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from fingan.bench.report import machine_description, parser, publish
+from fingan.bench.report import log, machine_description, parser, publish
 from fingan.bench.scale import peak_rss_mib
 from fingan.bench.settings import quantgan_options
 from fingan.cli_args import positive_int
@@ -184,8 +183,7 @@ def throughput_benchmark(
             for amp in (False, True):
                 for compiled in compile_options:
                     args = (case, device, amp, compiled, steps)
-                    print(f"throughput: {case} on {device}, bf16 {amp}, compile {compiled}", flush=True,
-                          file=sys.stderr)
+                    log(f"throughput: {case} on {device}, bf16 {amp}, compile {compiled}")
                     if device == "cpu":
                         with context.Pool(1) as pool:
                             rows.append(pool.apply(_measure_in_child, (args,)))

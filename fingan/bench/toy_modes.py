@@ -14,13 +14,12 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 import os
 from pathlib import Path
-import sys
 import time
 
 import numpy as np
 import torch
 
-from fingan.bench.report import machine_description, publish
+from fingan.bench.report import log, machine_description, publish
 from fingan.bench.report import parser as bench_parser
 from fingan.data import load_toy, toy_distribution
 from fingan.models import ToyGAN
@@ -68,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for done, result in enumerate(pool.map(run_one, jobs), start=1):
             results.append(result)
-            print(f"[{done}/{len(jobs)}] {result['dataset']} {result['variant']} seed {result['seed']}: "
+            log(f"[{done}/{len(jobs)}] {result['dataset']} {result['variant']} seed {result['seed']}: "
                   f"{result['modes']} modes, {100 * result['high_quality']:.1f}% high quality, "
-                  f"{result['seconds']:.0f} s", file=sys.stderr, flush=True)
+                  f"{result['seconds']:.0f} s")
 
     rows = []
     for variant in args.variants:
