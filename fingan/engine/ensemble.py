@@ -74,9 +74,9 @@ class EnsembleTrainer:
     config : TrainerConfig
         Objective and optimiser settings as for :class:`~fingan.engine.Trainer`, and the
         training terms of :data:`SUPPORTED_TERMS` (weight clipping, and an EMA of each
-        member's generator weights, used for sampling); the others (gradient
-        penalty, EMA, auxiliary tasks, progressive growing, ...) act on a whole batch or a
-        whole net and are refused.
+        member's generator weights, used for sampling); the others (gradient penalty,
+        auxiliary tasks, progressive growing, ...) act on a whole batch or a whole net and
+        are refused.
 
     Examples
     --------

@@ -61,11 +61,6 @@ class Objective:
     kind: ClassVar[Kind] = "adversarial"
     defaults: Hyperparameters = Hyperparameters()
 
-    @property
-    def uses_critic(self) -> bool:
-        """Whether the objective trains a critic (every kind but ``"sample"``)."""
-        return self.kind != "sample"
-
     def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
         """The critic's loss from its raw scores on a real and a generated batch (flat, float32)."""
         raise NotImplementedError
@@ -105,6 +100,11 @@ class ParticleObjective(Objective):
 OBJECTIVES: Registry[Objective] = Registry("objective")
 
 
+def logistic_critic_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of data (label 1) against generated samples (label 0) on raw logits."""
+    return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+
+
 def make_objective(name: str, **params: object) -> Objective:
     """Build the objective registered as ``name`` (see ``OBJECTIVES.names()``)."""
     factory = OBJECTIVES.get(name)
@@ -126,7 +126,7 @@ class Minimax(Objective):
     name = "minimax"
 
     def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
-        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        return logistic_critic_loss(d_real, d_fake)
 
     def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
         # log(1 - sigmoid(v)) = -softplus(v)
@@ -408,7 +408,7 @@ class VGrow(ParticleObjective):
 
     def critic_loss(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
         """Logistic regression of data (label 1) against particles (label 0) on the critic's logit."""
-        return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
+        return logistic_critic_loss(d_real, d_fake)
 
     def particle_loss(self, fake: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Least-squares fit of the generator's samples to the moved particles."""
