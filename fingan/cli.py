@@ -44,10 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _plain(text: str) -> str:
     """A docstring line without reStructuredText markup (roles, literals) for the terminal."""
     import re
@@ -102,7 +98,7 @@ def train_toy(args: argparse.Namespace) -> int:
 
 def data_command(args: argparse.Namespace) -> int:
     """``fingan data show`` and ``fingan data fetch``."""
-    from fingan.data.prices import check_price_file, describe_prices, load_prices, write_prices
+    from fingan.data.prices import check_price_file, count_tickers, describe_prices, load_prices, write_prices
 
     if args.action == "show":
         print(describe_prices(args.source, args.start, args.end, args.missing))
@@ -110,7 +106,7 @@ def data_command(args: argparse.Namespace) -> int:
     check_price_file(args.out)  # before any download
     prices = load_prices(list(args.tickers), start=args.start, end=args.end, cache_dir=args.cache_dir, missing="dropna")
     write_prices(prices, args.out)
-    print(f"wrote {len(prices)} dates x {_plural(prices.shape[1], 'ticker')} to {args.out}")
+    print(f"wrote {len(prices)} dates x {count_tickers(prices)} to {args.out}")
     return 0
 
 

@@ -256,8 +256,9 @@ def load_prices(
     return validate_prices(prices, missing=missing, ffill_limit=ffill_limit, min_length=min_length)
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def count_tickers(prices: pd.DataFrame) -> str:
+    """"1 ticker" or "N tickers": the width of a price frame in words."""
+    return f"{prices.shape[1]} ticker" + ("" if prices.shape[1] == 1 else "s")
 
 
 def describe_prices(source: Any, start: Any = None, end: Any = None, missing: str = "raise") -> str:
@@ -273,7 +274,7 @@ def describe_prices(source: Any, start: Any = None, end: Any = None, missing: st
     stats["excess kurtosis"] = returns.kurt()
     return "\n".join([
         f"{source}: {prices.index[0].date()} to {prices.index[-1].date()}, {len(prices)} dates, "
-        f"{_plural(prices.shape[1], 'ticker')}",
+        f"{count_tickers(prices)}",
         "missing prices: " + (", ".join(f"{t} {n}" for t, n in gaps[gaps > 0].items()) or "none")
         + ("" if missing == "raise" else f" (policy: {missing})"),
         "daily log returns:",
