@@ -12,23 +12,34 @@ from fingan.models import RobustGAN
 from fingan.nets import MLP
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_each_member_follows_the_updates_of_training_it_alone(optimizer):
+def _reference_penalty(critic, real, fake, eps):
+    """WGAN-GP penalty of one member, written out independently of the engine's."""
+    mixed = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+
+@pytest.mark.parametrize("optimizer, objective_name, pack", [("sgd", "ns", 1), ("adam", "ns", 1),
+                                                             ("adam", "wgan-gp", 2)])
+def test_each_member_follows_the_updates_of_training_it_alone(optimizer, objective_name, pack):
     torch.manual_seed(0)
     b, n, steps, batch = 3, 200, 6, 16
     data = torch.randn(b, n, 2) + torch.arange(b, dtype=torch.float32)[:, None, None]
     gens = [MLP(3, 2, (8,)) for _ in range(b)]
-    crits = [MLP(2, 1, (8,), "leaky_relu") for _ in range(b)]
+    crits = [MLP(2, 1, (8,), "leaky_relu", pack=pack) for _ in range(b)]
     ref_g = [MLP(3, 2, (8,)) for _ in range(b)]
-    ref_d = [MLP(2, 1, (8,), "leaky_relu") for _ in range(b)]
+    ref_d = [MLP(2, 1, (8,), "leaky_relu", pack=pack) for _ in range(b)]
     for mine, theirs in zip(gens + crits, ref_g + ref_d):
         theirs.load_state_dict(mine.state_dict())
-    cfg = TrainerConfig(objective="ns", steps=steps, batch_size=batch, n_critic=2, optimizer=optimizer, lr_g=0.05,
-                        lr_d=0.05, device="cpu", seed=7)
+    gp = 10.0 if objective_name == "wgan-gp" else None
+    cfg = TrainerConfig(objective=objective_name, steps=steps, batch_size=batch, n_critic=2, optimizer=optimizer,
+                        lr_g=0.05, lr_d=0.05, betas=(0.5, 0.999), gp_weight=gp, device="cpu", seed=7)
     ens = EnsembleTrainer(gens, crits, (3,), cfg).fit(data)
+    assert ens.gp_weight == (gp or 0.0)
 
     # the reference: the same global random draws, each member trained by its own plain loop
-    objective = make_objective("ns")
+    # (the packed critic scores groups of `pack` samples of its own member's batch)
+    objective = make_objective(objective_name)
     make = {"sgd": lambda p: torch.optim.SGD(p, lr=0.05), "adam": lambda p: torch.optim.Adam(p, lr=0.05,
                                                                                           betas=(0.5, 0.999))}
     opt_g = [make[optimizer](g.parameters()) for g in ref_g]
@@ -38,9 +49,12 @@ def test_each_member_follows_the_updates_of_training_it_alone(optimizer):
         for _ in range(2):
             idx = torch.randint(n, (b, batch), generator=rng)
             noise = torch.randn((b, batch, 3), generator=rng)
+            eps = torch.rand((b, batch, 1), generator=rng) if gp else None
             for m in range(b):
-                loss = objective.critic_loss(ref_d[m](data[m, idx[m]]).reshape(-1),
-                                             ref_d[m](ref_g[m](noise[m]).detach()).reshape(-1))
+                real, fake = data[m, idx[m]], ref_g[m](noise[m]).detach()
+                loss = objective.critic_loss(ref_d[m](real).reshape(-1), ref_d[m](fake).reshape(-1))
+                if gp:
+                    loss = loss + gp * _reference_penalty(ref_d[m], real, fake, eps[m])
                 opt_d[m].zero_grad()
                 loss.backward()
                 opt_d[m].step()
@@ -70,8 +84,8 @@ def test_robust_gan_simulation_study_beats_the_median_on_average():
 
 def test_ensemble_rejects_what_it_cannot_batch():
     nets = ([MLP(2, 2)], [MLP(2, 1)])
-    with pytest.raises(ConfigError, match="gradient_penalty"):
-        EnsembleTrainer(*nets, (2,), TrainerConfig(objective="wgan-gp"))
+    with pytest.raises(ConfigError, match="spectral_norm"):
+        EnsembleTrainer(*nets, (2,), TrainerConfig(spectral_norm=True))
     with pytest.raises(ConfigError, match="historical_averaging"):
         EnsembleTrainer(*nets, (2,), TrainerConfig(historical_averaging=0.1))
     with pytest.raises(ConfigError, match="adversarial objective"):
@@ -134,3 +148,24 @@ def test_ensemble_keeps_an_ema_of_each_generator_and_samples_from_it():
     assert any(not torch.allclose(one.ema[k], v) for k, v in one.generator.params.items())
     torch.testing.assert_close(one.sample(5, seed=1), one.generator(one._noise(5, torch.Generator().manual_seed(1)),
                                                                     params=one.ema))
+
+
+def test_mode_coverage_study_batches_what_it_can_and_publishes_table_and_figure(tmp_path):
+    from fingan.bench import toy_modes
+
+    assert all(toy_modes.batchable(v) for v in ("ns", "wgan", "wgan-gp", "ns + PacGAN4", "wgan-gp + PacGAN4",
+                                                 "ns + minibatch discrimination"))
+    assert not toy_modes.batchable("ns + SN") and not toy_modes.batchable("mmd")
+    samples = toy_modes.train_batched("ns + PacGAN2", seeds=[0, 1], steps=5, datasets=["ring8"])
+    assert set(samples) == {("ring8", 0), ("ring8", 1)}
+    assert samples[("ring8", 0)].shape == (toy_modes.N_SAMPLES, 2)
+    assert not np.allclose(samples[("ring8", 0)], samples[("ring8", 1)])  # own data, weights and noise
+
+    out = tmp_path / "modes.md"
+    assert toy_modes.main(["--steps", "5", "--seeds", "2", "--variants", "ns + PacGAN2", "ns + SN", "--jobs", "1",
+                           "--out", str(out)]) == 0
+    text = out.read_text()
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert "batched" in rows["ns + PacGAN2"] and "one by one" in rows["ns + SN"]
+    assert "| 7.8 | 95.9 | 24.8 | 93.6 |" in rows["PacGAN4 (published)"]
+    assert (tmp_path / "modes.png").stat().st_size > 10_000 and "![samples of every variant](modes.png)" in text

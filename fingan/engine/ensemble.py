@@ -22,13 +22,15 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from fingan.engine.device import resolve_device
 from fingan.engine.objectives import make_objective
+from fingan.engine.penalties import gradient_penalty
 from fingan.engine.terms import build_terms, ema_update
 from fingan.engine.trainer import TrainerConfig, make_optimizer
 from fingan.errors import ConfigError, DataError
 
 
-# terms whose hooks act element by element, so that they treat every member as if alone
-SUPPORTED_TERMS = ("clip", "ema")
+# terms that treat every member as if alone: clipping and the EMA act element by element, the
+# gradient penalty is computed per member (``gradient_penalty(..., batch_dims=2)``)
+SUPPORTED_TERMS = ("clip", "ema", "gradient_penalty")
 
 
 class _Stacked:
@@ -73,10 +75,11 @@ class EnsembleTrainer:
         Shape of one noise draw.
     config : TrainerConfig
         Objective and optimiser settings as for :class:`~fingan.engine.Trainer`, and the
-        training terms of :data:`SUPPORTED_TERMS` (weight clipping, and an EMA of each
-        member's generator weights, used for sampling); the others (gradient penalty,
-        auxiliary tasks, progressive growing, ...) act on a whole batch or a whole net and
-        are refused.
+        training terms of :data:`SUPPORTED_TERMS` (weight clipping, the WGAN-GP gradient
+        penalty, and an EMA of each member's generator weights, used for sampling); the
+        others (spectral norm, auxiliary tasks, progressive growing, ...) act on a whole
+        batch or keep state inside a net and are refused. A PacGAN critic (``MLP(pack=k)``)
+        packs within each member's batch.
 
     Examples
     --------
@@ -100,6 +103,7 @@ class EnsembleTrainer:
         unsupported = [term.name for term in self.terms if term.name not in SUPPORTED_TERMS]
         if unsupported:
             raise ConfigError(f"the ensemble trainer does not support {', '.join(unsupported)}")
+        self.gp_weight = sum(term.weight for term in self.terms if term.name == "gradient_penalty")
         self.objective = make_objective(cfg.objective, **cfg.objective_params)
         if self.objective.kind != "adversarial":
             raise ConfigError(f"the ensemble trainer needs an adversarial objective, not {cfg.objective!r}")
@@ -148,7 +152,11 @@ class EnsembleTrainer:
                 real = self._batch(data)
                 with torch.no_grad():
                     fake = self.generator(self._noise(cfg.batch_size))
-                loss = self._losses((self.critic(real), self.critic(fake)), critic=True).sum()
+                losses = self._losses((self.critic(real), self.critic(fake)), critic=True)
+                if self.gp_weight:
+                    losses = losses + self.gp_weight * gradient_penalty(self.critic, real, fake, generator=self.rng,
+                                                                        batch_dims=2)
+                loss = losses.sum()
                 self.opt_d.zero_grad(set_to_none=True)
                 loss.backward()
                 self.opt_d.step()

@@ -15,21 +15,26 @@ def gradient_penalty(
     cond: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     target: float = 1.0,
+    batch_dims: int = 1,
 ) -> torch.Tensor:
     r"""WGAN-GP penalty (Gulrajani et al. 2017): :math:`E[(\lVert \nabla_{\hat x} D(\hat x) \rVert_2 - 1)^2]`.
 
     :math:`\hat x = \epsilon x + (1 - \epsilon) \tilde x` with one
     :math:`\epsilon \sim U[0, 1]` per sample, x real and :math:`\tilde x` generated.
-    Returns the mean over the batch, without the weight lambda.
+    Returns the mean over the batch, without the weight lambda. With ``batch_dims=2`` the
+    inputs are stacked batches of an ensemble, shape (members, batch, ...): one penalty
+    per member, shape (members,). A sample's score depends only on its own member's
+    input, so the gradient of the summed scores is still each sample's own gradient.
     """
-    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype, generator=generator)
+    lead = real.shape[:batch_dims]
+    eps = torch.rand(lead + (1,) * (real.dim() - batch_dims), device=real.device, dtype=real.dtype,
+                     generator=generator)
     mixed = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
     out = critic(mixed) if cond is None else critic(mixed, cond)
     out = out[0] if isinstance(out, tuple) else out  # a critic with an auxiliary head: its score
     (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
-    norm = grad.reshape(grad.shape[0], -1).norm(2, dim=1)
-    return ((norm - target) ** 2).mean()
+    norm = grad.reshape(*lead, -1).norm(2, dim=-1)
+    return ((norm - target) ** 2).mean(dim=-1)
 
 
 def orthogonal_regularization(module: nn.Module) -> torch.Tensor:
