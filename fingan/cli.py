@@ -14,6 +14,7 @@ from fingan.cli_args import (Parser, add_corrgan_parser, add_data_parser, add_de
                              add_quantgan_parser, add_sample_parser, add_toy_parser, add_validate_parser,
                              resolve_progress)
 from fingan.errors import ConfigError, FinganError
+from fingan.io import check_new_file, write_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +71,7 @@ def _recipe(args: argparse.Namespace, cls: type, names: Sequence[str] = (), refu
     given = _given(args, "steps", "objective", "seed", "amp", "batch_size", "n_critic", "lr_g", "lr_d", *names)
     model = cls(config, device=args.device, progress=args.progress, **given, **options)
     if refuse:
-        _refuse_existing(args.out / "model.pt", "--out")
+        check_new_file(args.out / "model.pt", "--out")
     return model
 
 
@@ -115,12 +116,11 @@ def validate_command(args: argparse.Namespace) -> int:
     import warnings
 
     from fingan.errors import FinganWarning
-    from fingan.io import write_text
-    from fingan.validation.files import check_new_file, validate_file
+    from fingan.validation.files import validate_file
 
-    for out in (args.report, args.json):
+    for out, flag in ((args.report, "--report"), (args.json, "--json")):
         if out is not None:
-            check_new_file(out)  # before any work: a bad path fails now, not after the scorecard
+            check_new_file(out, flag)  # before any work: a bad path fails now, not after the scorecard
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FinganWarning)
         card = validate_file(args.synthetic, args.reference, args.start, args.end, args.window, args.model,
@@ -215,7 +215,7 @@ def train_image(args: argparse.Namespace) -> int:
     if model.trainer_.dist.is_main:  # under torchrun only rank 0 writes and prints the results
         model.save(args.out / "model.pt")
         title, metrics = model.summary(args.dataset, images, labels, grid=args.out / "samples.png")
-        _write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+        write_text(args.out / "metrics.json", json.dumps(metrics, indent=2) + "\n")
         print(f"{title}: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
         print(f"wrote {args.out / 'samples.png'}, {args.out / 'metrics.json'}, {args.out / 'model.pt'}")
     return 0
@@ -224,7 +224,7 @@ def train_image(args: argparse.Namespace) -> int:
 def _save_run(model: Any, out: Path, summary: dict[str, Any]) -> None:
     """Write ``model.pt`` and ``summary.json`` of a finished training run."""
     model.save(out / "model.pt")
-    _write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
 
 
 def _print_written(out: Path) -> None:
@@ -237,22 +237,11 @@ def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-def _refuse_existing(path: Path, flag: str) -> None:
-    if path.exists():
-        raise ConfigError(f"{path} already exists; choose another {flag}")
-
-
-def _write_text(path: Path, text: str) -> None:
-    from fingan.io import atomic_write
-
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def sample_command(args: argparse.Namespace) -> int:
     """``fingan sample``: draw scenarios from a saved model into a file (:func:`fingan.models.write_samples`)."""
     from fingan.models import load_model, write_samples
 
-    _refuse_existing(args.out, "--out")
+    check_new_file(args.out, "--out")
     model = load_model(args.model / "model.pt" if args.model.is_dir() else args.model, device=args.device)
     print(write_samples(model, args.out, args.n, args.length, seed=args.seed, regime=args.regime,
                         history=args.history, history_start=args.history_start, history_end=args.history_end,

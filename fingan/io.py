@@ -40,6 +40,28 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
     return path
 
 
+def check_new_file(path: str | os.PathLike, choice: str = "file") -> Path:
+    """Refuse an output file that exists or could not be written, before any work is done.
+
+    ``choice`` names what the user should change (a flag such as ``--out``). Nothing the
+    user has is ever overwritten: fingan writes new files only.
+    """
+    path = Path(path)
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another {choice}")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:  # the folder is created when the file is written
+        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a folder")
+        with tempfile.TemporaryFile(dir=folder):  # the one sure test of writing there (also as root)
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write UTF-8 text atomically."""
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

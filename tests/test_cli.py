@@ -267,6 +267,21 @@ def test_an_unwritable_output_path_is_one_clear_error(tmp_path):
     assert (tmp_path / "file").read_text() == "not a folder"
 
 
+def test_every_command_refuses_existing_outputs_with_the_flag_to_change(tmp_path, capsys):
+    from fingan.data.prices import check_price_file
+    from fingan.io import check_new_file
+
+    kept = tmp_path / "kept.csv"
+    kept.write_text("mine")
+    for check in (lambda p: check_new_file(p, "--out"), check_price_file):
+        with pytest.raises(ConfigError, match=r"kept.csv already exists; choose another --out"):
+            check(kept)
+    assert check_new_file(tmp_path / "new" / "deeper" / "x.md") == tmp_path / "new" / "deeper" / "x.md"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+    assert main(["validate", str(kept), "--report", str(kept)]) == 1
+    assert "choose another --report" in capsys.readouterr().err and kept.read_text() == "mine"
+
+
 def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
     base = ["train", "quantgan", "--data", "sp500", "--out", str(tmp_path / "x"), "--steps", "1"]
     with pytest.raises(SystemExit):

@@ -285,10 +285,9 @@ def describe_prices(source: Any, start: Any = None, end: Any = None, missing: st
 def check_price_file(path: str | os.PathLike) -> Path:
     """A new ``.csv`` or ``.parquet`` file to write prices to; an existing file is an error."""
     from fingan.errors import ConfigError
+    from fingan.io import check_new_file
 
-    path = Path(path)
-    if path.exists():
-        raise ConfigError(f"{path} already exists; choose another --out")
+    path = check_new_file(path, "--out")
     if path.suffix not in (".csv", ".parquet"):
         raise ConfigError(f"--out must end in .csv or .parquet, not {path.suffix!r}")
     return path

@@ -151,22 +151,3 @@ def validate_file(
     if model is not None and not matrices and not from_file:
         card.risk_by_regime = regime_panel(model, real)
     return card
-
-
-def check_new_file(path: str | os.PathLike) -> None:
-    """Refuse an output file that exists or could not be written, before any work is done."""
-    import tempfile
-
-    path = Path(path)
-    if path.exists():
-        raise ConfigError(f"{path} already exists; choose another file")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:  # the folder is created when the file is written
-        folder = folder.parent
-    try:
-        if not folder.is_dir():
-            raise NotADirectoryError(f"{folder} is not a folder")
-        with tempfile.TemporaryFile(dir=folder):  # the one sure test of writing there (also as root)
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
