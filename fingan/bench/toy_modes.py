@@ -56,17 +56,18 @@ GROUPS = 100  # critic inputs per step, as in the paper's batch of 100
 NETS: dict[str, Any] = {"latent_dim": 8, "hidden": (128, 128, 128), "critic_hidden": (128, 128, 128),
                         "ema_decay": 0.999}
 FAST = {"lr_g": 1e-3, "lr_d": 1e-3, "betas": (0.5, 0.999)}
+# cheapest first, so that an interrupted run has the most rows (``--resume`` adds the rest)
 VARIANTS: dict[str, dict[str, Any]] = {
     "ns": dict(objective="ns", **FAST),
     "hinge": dict(objective="hinge", **FAST),
-    "wgan": dict(objective="wgan"),
-    "wgan-gp": dict(objective="wgan-gp"),
-    "mmd": dict(objective="mmd", **FAST),
-    "ns + SN": dict(objective="ns", spectral_norm=True, **FAST),
-    "ns + minibatch discrimination": dict(objective="ns", minibatch_kernels=16, **FAST),
     "ns + PacGAN2": dict(objective="ns", pack=2, **FAST),
     "ns + PacGAN3": dict(objective="ns", pack=3, **FAST),
     "ns + PacGAN4": dict(objective="ns", pack=4, **FAST),
+    "ns + SN": dict(objective="ns", spectral_norm=True, **FAST),
+    "mmd": dict(objective="mmd", **FAST),
+    "wgan": dict(objective="wgan"),
+    "wgan-gp": dict(objective="wgan-gp"),
+    "ns + minibatch discrimination": dict(objective="ns", minibatch_kernels=16, **FAST),
 }
 # more variants, for ``--variants`` (left out of the default table to keep it near 2 hours on 2 cores)
 EXTRA: dict[str, dict[str, Any]] = {
@@ -209,8 +210,44 @@ def plot_samples(results: Sequence[dict[str, Any]], seed: int, path: str | Path,
     return save_figure(fig, path)
 
 
+def _state_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".partial.json")
+
+
+def _save_state(path: Path, steps: int, seeds: list[int], results: Sequence[dict[str, Any]]) -> None:
+    """The variants finished so far: metrics, wall time and the first seed's samples (for the figure)."""
+    import json
+
+    from fingan.io import write_text
+
+    rows = [{**{k: r[k] for k in ("variant", "method", "seconds", "metrics")},
+             "samples": {d: np.round(x, 6).tolist() for (d, s), x in r["samples"].items() if s == seeds[0]}}
+            for r in results]
+    write_text(path, json.dumps({"steps": steps, "seeds": seeds, "results": rows}) + "\n")
+
+
+def _load_state(path: Path, steps: int, seeds: list[int]) -> list[dict[str, Any]]:
+    import json
+
+    from fingan.errors import ConfigError
+
+    if not path.exists():
+        return []
+    state = json.loads(path.read_text(encoding="utf-8"))
+    if state.get("steps") != steps or state.get("seeds") != seeds:
+        raise ConfigError(f"{path} was measured with {state.get('steps')} steps and seeds {state.get('seeds')}, "
+                          f"not {steps} and {seeds}: resume with those, or delete it to start afresh")
+    return [{**r, "samples": {(d, seeds[0]): np.asarray(x) for d, x in r["samples"].items()}}
+            for r in state["results"]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``fingan bench toy-modes``: run it, print the table, write it (and the PNG) to ``--out``."""
+    """``fingan bench toy-modes``: run it, print the table, write it (and the PNG) to ``--out``.
+
+    With ``--out``, every finished variant is kept in ``<out>.partial.json`` and the table
+    and figure so far are written; ``--resume`` skips the variants kept there. The file
+    is removed once every variant has run.
+    """
     parser = bench_parser("toy-modes", __doc__)
     parser.add_argument("--steps", type=positive_int, default=40_000, help="generator steps per fit")
     parser.add_argument("--seeds", type=positive_int, default=5, help="fits per variant and data set (seeds 0..N-1)")
@@ -218,29 +255,46 @@ def main(argv: Sequence[str] | None = None) -> int:
                         metavar="NAME", help=f"variants to run (default: all but {', '.join(EXTRA)})")
     parser.add_argument("--jobs", type=positive_int, default=2, help="processes for the variants that cannot be batched")
     parser.add_argument("--out", type=Path, help="write the Markdown table here (the PNG beside it)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the variants an interrupted run with --out finished (its .partial.json)")
     args = parser.parse_args(argv)
 
     import torch
 
     seeds = list(range(args.seeds))
-    results = []
+    state = None if args.out is None else _state_path(args.out)
+    done = _load_state(state, args.steps, seeds) if (args.resume and state is not None) else []
+    results = [r for r in done if r["variant"] in args.variants]
     for variant in args.variants:
+        if any(r["variant"] == variant for r in results):
+            log(f"{variant}: kept from {state}")
+            continue
         result = run_variant(variant, seeds, args.steps, jobs=args.jobs)
         results.append(result)
         summary = ", ".join(
             f"{d} {np.mean([m['modes'] for m in ms]):.1f} modes / {100 * np.mean([m['high_quality'] for m in ms]):.1f}%"
             for d, ms in result["metrics"].items())
         log(f"{variant}: {summary} ({result['method']}, {result['seconds']:.0f} s)")
-        if args.out is not None:  # the rows so far, so that an interrupted run keeps what it measured
-            publish(table(results), f"\nunfinished: {len(results)} of {len(args.variants)} variants\n", args.out)
+        if args.out is not None and len(results) < len(args.variants):
+            _save_state(state, args.steps, seeds, results)  # an interrupted run keeps what it measured
+            _publish(args, seeds, results, torch.get_num_threads())
+    _publish(args, seeds, results, torch.get_num_threads())
+    if state is not None:
+        state.unlink(missing_ok=True)
+    return 0
+
+
+def _publish(args: Any, seeds: list[int], results: list[dict[str, Any]], threads: int) -> None:
+    results = sorted(results, key=lambda r: args.variants.index(r["variant"]))
     figure = ""
     if args.out is not None:
         png = plot_samples(results, seeds[0], args.out.with_suffix(".png"))
         figure = f"\n![samples of every variant]({png.name})\n"
-    note = (f"\n{args.steps} generator steps, {args.seeds} seeds, {N_POINTS} training points, {N_SAMPLES} samples, "
-            f"high quality within 3 sd; nets {NETS['hidden']} with latent dimension {NETS['latent_dim']}, EMA "
-            f"{NETS['ema_decay']}; batched variants in one process of {torch.get_num_threads()} threads. Machine: "
+    missing = [v for v in args.variants if v not in {r["variant"] for r in results}]
+    unfinished = f"\nNot run yet: {', '.join(missing)} (`--resume` adds them).\n" if missing else ""
+    note = (f"{unfinished}\n{args.steps} generator steps, {args.seeds} seeds, {N_POINTS} training points, {N_SAMPLES} "
+            f"samples, high quality within 3 sd; nets {NETS['hidden']} with latent dimension {NETS['latent_dim']}, "
+            f"EMA {NETS['ema_decay']}; batched variants in one process of {threads} threads. Machine: "
             f"{machine_description()}. Command: `python benchmarks/toy_modes.py --steps {args.steps} --seeds "
             f"{args.seeds}`. The published rows are the paper's (400,000 steps, larger nets, 10 runs).{figure}")
     publish(table(results), note, args.out)
-    return 0
