@@ -169,3 +169,37 @@ def test_mode_coverage_study_batches_what_it_can_and_publishes_table_and_figure(
     assert "batched" in rows["ns + PacGAN2"] and "one by one" in rows["ns + SN"]
     assert "| 7.8 | 95.9 | 24.8 | 93.6 |" in rows["PacGAN4 (published)"]
     assert (tmp_path / "modes.png").stat().st_size > 10_000 and "![samples of every variant](modes.png)" in text
+    assert not (tmp_path / "modes.partial.json").exists()  # a finished run leaves no state behind
+
+
+def test_an_interrupted_mode_coverage_run_resumes_with_the_variants_it_finished(tmp_path, monkeypatch):
+    from fingan.bench import toy_modes
+    from fingan.errors import ConfigError
+
+    out = tmp_path / "modes.md"
+    ran = []
+    real_run = toy_modes.run_variant
+
+    def interrupted(variant, *args, **kwargs):
+        if variant == "hinge":
+            raise KeyboardInterrupt
+        ran.append(variant)
+        return real_run(variant, *args, **kwargs)
+
+    monkeypatch.setattr(toy_modes, "run_variant", interrupted)
+    argv = ["--steps", "3", "--seeds", "2", "--variants", "ns", "hinge", "--out", str(out)]
+    with pytest.raises(KeyboardInterrupt):
+        toy_modes.main(argv)
+    assert "| ns |" in out.read_text() and "Not run yet: hinge" in out.read_text()
+    assert (tmp_path / "modes.partial.json").exists() and (tmp_path / "modes.png").exists()
+
+    resumed = []
+    monkeypatch.setattr(toy_modes, "run_variant", lambda v, *a, **k: resumed.append(v) or real_run(v, *a, **k))
+    with pytest.raises(ConfigError, match="measured with 3 steps"):
+        toy_modes.main(["--steps", "4", *argv[2:], "--resume"])
+    before = out.read_text().split("| ns |")[1].splitlines()[0]
+    assert toy_modes.main([*argv, "--resume"]) == 0
+    text = out.read_text()
+    assert ran == ["ns"] and resumed == ["hinge"]  # ns kept from the first run, not refitted
+    assert text.split("| ns |")[1].splitlines()[0] == before
+    assert "| hinge |" in text and "Not run yet" not in text and not (tmp_path / "modes.partial.json").exists()
