@@ -25,7 +25,7 @@ from scipy import stats
 
 from fingan.bench.report import log, machine_description, publish
 from fingan.bench.report import parser as bench_parser
-from fingan.cli_args import positive_int
+from fingan.cli_args import add_device_flag, positive_int
 from fingan.validation.tables import markdown_table
 
 # the GAN of the study: small MLPs, the non-saturating game, Adam, an EMA of the generator
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--m", type=positive_int, default=10_000, help="draws from each fitted GAN")
     parser.add_argument("--steps", type=positive_int, default=SETTINGS["steps"], help="generator steps of each GAN")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and of the GANs")
-    parser.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
+    add_device_flag(parser)
     parser.add_argument("--out", type=Path, help="write the Markdown table here (the PNG beside it)")
     args = parser.parse_args(argv)
     log(f"training {args.reps} GANs as one batched model ...")

@@ -21,6 +21,7 @@ import torch
 
 from fingan.bench.report import log, machine_description, publish
 from fingan.bench.report import parser as bench_parser
+from fingan.cli_args import add_device_flag
 from fingan.data.toy import huber
 from fingan.models import RobustGAN
 from fingan.validation.tables import markdown_table
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--p", type=int, default=10, help="dimension")
     parser.add_argument("--n", type=int, default=2000, help="sample size per repetition")
     parser.add_argument("--eps", type=float, default=0.2, help="contamination share")
-    parser.add_argument("--device", default="auto", help="auto (CUDA when available, else CPU), cpu, cuda or cuda:N")
+    add_device_flag(parser)
     parser.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = parser.parse_args(argv)
     dist = huber(p=args.p, contamination=args.eps)

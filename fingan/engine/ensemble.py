@@ -33,6 +33,16 @@ from fingan.errors import ConfigError, DataError
 SUPPORTED_TERMS = ("clip", "ema", "gradient_penalty")
 
 
+def refusal(config: TrainerConfig) -> str | None:
+    """Why :class:`EnsembleTrainer` cannot train with the resolved ``config``, or None when it can."""
+    unsupported = [term.name for term in build_terms(config) if term.name not in SUPPORTED_TERMS]
+    if unsupported:
+        return f"the ensemble trainer does not support {', '.join(unsupported)}"
+    if make_objective(config.objective, **config.objective_params).kind != "adversarial":
+        return f"the ensemble trainer needs an adversarial objective, not {config.objective!r}"
+    return None
+
+
 class _Stacked:
     """B copies of one architecture as stacked parameters, called with ``vmap``."""
 
@@ -99,14 +109,12 @@ class EnsembleTrainer:
         cfg = (config or TrainerConfig()).resolved()
         if len(generators) < 1 or len(generators) != len(critics):
             raise ConfigError(f"need one critic per generator, got {len(generators)} and {len(critics)}")
+        reason = refusal(cfg)
+        if reason is not None:
+            raise ConfigError(reason)
         self.terms = build_terms(cfg)
-        unsupported = [term.name for term in self.terms if term.name not in SUPPORTED_TERMS]
-        if unsupported:
-            raise ConfigError(f"the ensemble trainer does not support {', '.join(unsupported)}")
         self.gp_weight = sum(term.weight for term in self.terms if term.name == "gradient_penalty")
         self.objective = make_objective(cfg.objective, **cfg.objective_params)
-        if self.objective.kind != "adversarial":
-            raise ConfigError(f"the ensemble trainer needs an adversarial objective, not {cfg.objective!r}")
         self.config = cfg
         self.n_models = len(generators)
         self.device = resolve_device(cfg.device)
