@@ -291,5 +291,5 @@ def _publish(args: Any, seeds: list[int], results: list[dict[str, Any]], threads
             f"samples, high quality within 3 sd; nets {NETS['hidden']} with latent dimension {NETS['latent_dim']}, "
             f"EMA {NETS['ema_decay']}; batched variants in one process of {threads} threads. Machine: "
             f"{machine_description()}. Command: `python benchmarks/toy_modes.py --steps {args.steps} --seeds "
-            f"{args.seeds}`. The published rows are the paper's (400,000 steps, larger nets, 10 runs).{figure}")
+            f"{args.seeds}{'' if args.out is None else f' --out {args.out}'}`. The published rows are the paper's (400,000 steps, larger nets, 10 runs).{figure}")
     publish(table(results), note, args.out)
