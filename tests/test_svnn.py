@@ -128,6 +128,16 @@ def test_lambert_w_off_is_an_exact_standardisation_that_saves_like_the_full_tran
     np.testing.assert_allclose(restored.inverse_transform(t.transform(x)), x, atol=1e-12)
 
 
+def test_memory_spread_sets_the_starting_size_of_the_memory_terms():
+    sizes = {}
+    for spread in (0.15, 0.3):
+        net = QuantGAN(memory_spread=spread, **TINY).build((64, 1))[0]
+        sizes[spread] = net.memory_size.detach()
+    torch.testing.assert_close(sizes[0.3], 2 * sizes[0.15])
+    with pytest.raises(ConfigError, match="memory_spread"):
+        QuantGAN(memory_spread=-0.1)
+
+
 def test_svnn_save_load_gives_the_same_paths(train, tmp_path):
     gan = QuantGAN(steps=5, memory=(3.0, 30.0), memory_sign=-0.3, **TINY).fit(train)
     net = gan.trainer_.generator
@@ -193,6 +203,14 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
     text = bench.benchmark_markdown(result)
     assert "mean ± sd over seeds 0, 1" in text and "| pure TCN |" in text and " ± " in text
     assert "within 25%" in text
+    # the test period is also scored with scenarios continuing the history: the GAN's and
+    # GARCH's differ from their unconditional paths; the stateless bootstrap keeps its own
+    assert "scenarios from the test period's first day" in text and "| beats GJR-t from origin |" in text
+    runs = result["runs"]
+    for name in ("Quant GAN", "GJR-GARCH(1,1) t"):
+        assert runs[name][0]["scores"][bench.ORIGIN] != runs[name][0]["scores"]["test"]
+        assert runs[name][0]["forecast seconds"] > 0
+    assert runs["stationary bootstrap"][0]["scores"][bench.ORIGIN] == runs["stationary bootstrap"][0]["scores"]["test"]
     with pytest.raises(ConfigError, match="mode"):
         bench.returns_benchmark("huge")
     with pytest.raises(ConfigError, match="unknown ablation variants"):

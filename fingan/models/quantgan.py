@@ -43,6 +43,9 @@ class QuantGANConfig:
         SVNN only: half-lives in days of the long-memory terms of the log-volatility
         (exponentially weighted averages of past innovation sizes and signs, EGARCH-style;
         see :class:`~fingan.nets.SVNN`); empty for none.
+    memory_spread : float
+        SVNN only: starting size of each long-memory term, as the standard deviation (in
+        log-volatility) it adds under standard normal innovations; learned from there.
     memory_sign : float
         Starting weight of the sign averages relative to the size averages (negative:
         falls raise volatility more than rises); learned from there.
@@ -86,6 +89,7 @@ class QuantGANConfig:
     generator: Literal["svnn", "tcn"] = "svnn"
     critic_inputs: tuple[str, ...] = ("r", "abs")
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
+    memory_spread: float = 0.15
     memory_sign: float = -0.8
     max_drift: float | None = None
     lambert_w: bool = False
@@ -172,6 +176,8 @@ class QuantGAN(PathModel, Recipe):
             raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
         cfg.critic_inputs = unchanged(cfg.critic_inputs, check_critic_inputs(cfg.critic_inputs, "critic_inputs"))
         cfg.memory = unchanged(cfg.memory, check_half_lives(cfg.memory))
+        if not float(cfg.memory_spread) >= 0:
+            raise ConfigError(f"memory_spread must be a non-negative log-volatility, got {cfg.memory_spread}")
         if cfg.max_drift is not None and not float(cfg.max_drift) > 0:
             raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
         if cfg.generator not in GENERATORS:
@@ -203,7 +209,8 @@ class QuantGAN(PathModel, Recipe):
         n_assets = data_shape[-1]
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
-        extra = ({"memory": cfg.memory, "memory_sign": cfg.memory_sign, "max_drift": cfg.max_drift}
+        extra = ({"memory": cfg.memory, "memory_spread": cfg.memory_spread, "memory_sign": cfg.memory_sign,
+                  "max_drift": cfg.max_drift}
                  if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
         critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, **options)
