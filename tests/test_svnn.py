@@ -9,7 +9,7 @@ import fingan.bench.returns as bench
 from fingan.bench import settings
 from fingan.data import load_prices, log_returns, split_periods
 from fingan.data.returns import ReturnTransform
-from fingan.errors import ConfigError
+from fingan.errors import ConfigError, DataError
 from fingan.models import QuantGAN
 from fingan.nets import SVNN, TCN, TCNCritic
 from fingan.validation.returns import acf
@@ -189,6 +189,39 @@ def test_long_path_facts_of_a_garch_path_show_clustering_and_no_leverage():
     assert facts["acf |r| lag 1"] > 0.1 and facts["acf |r| lag 1"] > facts["acf |r| lag 50"]
     assert abs(facts["mean leverage lags 1-10"]) < 0.05  # symmetric GARCH: no leverage
     assert facts["median excess kurtosis"] > 0.5 and abs(facts["median EWMA-standardised kurtosis"]) < 0.5
+
+
+def test_a_diverging_variant_keeps_its_row_and_a_diverged_checkpoint_is_never_chosen(monkeypatch, train):
+    import fingan.models.quantgan as quantgan
+
+    real_score, calls = quantgan.selection_score, []
+
+    def overflow_at_the_second_check(synthetic, reference):
+        calls.append(1)
+        if len(calls) == 2:
+            raise DataError("returns reach 1e+30")
+        return real_score(synthetic, reference)
+
+    monkeypatch.setattr(quantgan, "selection_score", overflow_at_the_second_check)
+    gan = QuantGAN(steps=30, select_every=10, **TINY).fit(train.iloc[:-300], train.iloc[-300:])
+    scores = [s["score"] for s in gan.selection_]
+    assert len(scores) >= 2 and scores[1] == float("inf") and np.isfinite(scores[0])
+    assert gan.best_step_ == gan.selection_[0]["step"]
+    monkeypatch.undo()
+
+    class Diverging(QuantGAN):
+        def fit(self, *args, **kwargs):
+            if self.config.hidden == 9:
+                raise DataError("returns reach 5.6e+26")
+            return super().fit(*args, **kwargs)
+
+    monkeypatch.setitem(settings.MODES, "tiny", {"hidden": 8, "dilations": (1, 2), "window": 32, "steps": 10,
+                                              "batch_size": 16, "n_paths": 20})
+    monkeypatch.setattr(bench, "ABLATION", {"default": {}, "diverges": {"hidden": 9}})
+    monkeypatch.setattr(bench, "QuantGAN", Diverging)
+    result = bench.returns_benchmark("tiny", seeds=(0,), device="cpu", ablation=True, log=lambda m: None)
+    assert result["ablation"]["diverges"] == {"failed": "returns reach 5.6e+26"}
+    assert "| diverges | failed: returns reach 5.6e+26 |" in bench.benchmark_markdown(result)
 
 
 def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monkeypatch):

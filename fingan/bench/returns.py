@@ -23,7 +23,7 @@ from scipy import stats
 from fingan.baselines import GARCH, StationaryBootstrap
 from fingan.data.prices import load_prices
 from fingan.data.returns import log_returns, split_periods
-from fingan.errors import ConfigError
+from fingan.errors import ConfigError, DataError
 from fingan.models.quantgan import QuantGAN
 from fingan.validation import returns as R
 from fingan.bench.report import log, machine_description, parser, publish
@@ -203,7 +203,11 @@ def returns_benchmark(
             if variants and name not in variants and options:
                 continue
             log(f"ablation: {name}")
-            ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
+            try:
+                ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
+            except DataError as error:  # a variant that diverged keeps its row, with the reason
+                log(f"  failed: {error}")
+                ablation_runs[name] = {"failed": str(error)}
     return {"runs": runs, "ablation": ablation_runs, "n_paths": n_paths, "seeds": list(seeds), "mode": mode,
             "real facts": {"real (test)": R.stylized_facts(test), "real (train)": R.stylized_facts(train)},
             "real long facts": long_path_facts(train.to_numpy().ravel()),
@@ -278,6 +282,9 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
         garch_origin = score_table(result, ORIGIN)["GJR-GARCH(1,1) t"]
         rows = []
         for name, run in result["ablation"].items():
+            if "failed" in run:
+                rows.append([name, f"failed: {run['failed']}", *[""] * (len(SCORES) + 4)])
+                continue
             test = run["scores"]["test"]
             wins = sum(test[s] < garch[s] for s in SCORES)
             wins_origin = sum(run["scores"][ORIGIN][s] < garch_origin[s] for s in SCORES)

@@ -295,7 +295,10 @@ class QuantGAN(PathModel, Recipe):
                 return
             self._last_scored = trainer.step
             synthetic = self._generate_returns(cfg.select_paths, length, seed=12345, trainer=trainer)
-            value = selection_score(synthetic.transpose(0, 2, 1).reshape(-1, length), reference)
+            try:
+                value = selection_score(synthetic.transpose(0, 2, 1).reshape(-1, length), reference)
+            except DataError:  # a diverged generator (overflowing or constant paths) is never the checkpoint
+                value = float("inf")
             self.selection_.append({"step": trainer.step, "score": value})
             if self.best_step_ is None or value < min(s["score"] for s in self.selection_[:-1]):
                 self.best_step_ = trainer.step
