@@ -343,7 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{q[0]['device']}. Machine: {machine_description()}. Command: `python benchmarks/returns.py --mode "
         f"{args.mode}{'' if args.paths is None else f' --paths {args.paths}'} --seed {args.seed} --seeds "
         f"{args.seeds}{' --ablation' if args.ablation else ''}"
-        + ("" if not args.variants else " --variants " + " ".join(f"'{v}'" for v in args.variants)) + "`."
+        + ("" if not args.variants else " --variants " + " ".join(f"'{v}'" for v in args.variants))
+        + ("" if args.out is None else f" --out {args.out}") + "`."
     )
     publish(benchmark_markdown(result), note, args.out)
     return 0
