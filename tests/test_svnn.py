@@ -104,6 +104,7 @@ def test_default_generator_is_the_svnn_and_the_pure_tcn_stays_available(train):
     tcn = QuantGAN(steps=5, generator="tcn", critic_inputs=("r",), **TINY).fit(train)
     assert isinstance(svnn.trainer_.generator, SVNN) and svnn.config.receptive_field == 15 + 1 + 2000  # TCN, current step, 4 x 500-day warm-up
     assert type(tcn.trainer_.generator) is TCN and tcn.config.receptive_field == 15
+    assert svnn.reads_history and not tcn.reads_history  # only the SVNN's volatility can be read from returns
     for model in (svnn, tcn):
         assert model.sample(3, 1, seed=0).shape == (1, 3)
         assert model.sample(2, 3000, seed=0).shape == (3000, 2)  # any length in one pass

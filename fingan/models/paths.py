@@ -47,6 +47,11 @@ class PathModel:
     def _paths(self, n_paths: int, length: int, seed: int | None, **options: Any) -> np.ndarray:
         raise NotImplementedError
 
+    @property
+    def reads_history(self) -> bool:
+        """Whether the model's scenarios can continue a real history (``forecast_paths``)."""
+        return hasattr(self, "forecast_paths")
+
     def _start_after(self, **options: Any) -> pd.Timestamp:
         """The date the sampled paths continue: the last training date unless options say otherwise."""
         return self.last_date_

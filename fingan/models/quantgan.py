@@ -351,9 +351,14 @@ class QuantGAN(PathModel, Recipe):
         return super().sample(n_paths, length, seed=seed, regime=regime, history=history)
 
     # ------------------------------------------------------------------ history
+    @property
+    def reads_history(self) -> bool:
+        """Only the SVNN generator's volatility can be read back from real returns."""
+        return self.config.generator == "svnn"
+
     def _history_frame(self, returns: Any) -> pd.DataFrame:
         self._check_fitted()
-        if self.config.generator != "svnn":
+        if not self.reads_history:
             raise ConfigError("scenarios from a history need the SVNN generator (generator='svnn'): the pure TCN's "
                               "noise cannot be read back from returns")
         frame = as_return_frame(returns)
