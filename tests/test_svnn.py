@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 
 import fingan.bench.returns as bench
 from fingan.bench import settings
@@ -96,6 +97,37 @@ def test_critic_with_abs_inputs_sees_twice_the_channels_and_rejects_unknown_inpu
         TCNCritic(3, inputs=("r", "cube"))
 
 
+def _calm_or_stormy_windows(n: int, whole: bool, gen: torch.Generator) -> torch.Tensor:
+    """Windows of 64 days whose volatility (0.5 or 2) is drawn once per window (``whole``)
+    or once per half: the same 4-day stretches, apart from the few across the middle."""
+    levels = torch.tensor([0.5, 2.0])[torch.randint(0, 2, (n, 2), generator=gen)]
+    if whole:
+        levels[:, 1] = levels[:, 0]
+    return torch.randn(n, 64, 1, generator=gen) * levels.repeat_interleave(32, dim=1)[..., None]
+
+
+@pytest.mark.parametrize("window_features", [0, 8])
+def test_only_a_critic_with_window_features_tells_whole_windows_from_halves(window_features):
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(0)
+    critic = TCNCritic(1, inputs=("r", "abs"), window_features=window_features, hidden=32, dilations=(1, 2))
+    optimiser = torch.optim.Adam(critic.parameters(), lr=3e-3)
+    for _ in range(400):  # a classifier: whole-window volatility (label 1) against half-window
+        x = torch.cat([_calm_or_stormy_windows(64, True, gen), _calm_or_stormy_windows(64, False, gen)])
+        y = torch.cat([torch.ones(64), torch.zeros(64)])
+        loss = nn.functional.binary_cross_entropy_with_logits(critic(x), y)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        x = torch.cat([_calm_or_stormy_windows(500, True, gen), _calm_or_stormy_windows(500, False, gen)])
+        right = (critic(x) > 0) == torch.cat([torch.ones(500), torch.zeros(500)]).bool()
+    accuracy = right.float().mean().item()
+    # the best rule, "one level in the whole window", is right 75% of the time; a sum of
+    # per-stretch scores sees the same stretches in both and stays near a coin flip
+    assert (accuracy > 0.68) if window_features else (accuracy < 0.6), accuracy
+
+
 # ------------------------------------------------------------------ the recipe
 
 
@@ -135,8 +167,35 @@ def test_memory_spread_sets_the_starting_size_of_the_memory_terms():
         net = QuantGAN(memory_spread=spread, **TINY).build((64, 1))[0]
         sizes[spread] = net.memory_size.detach()
     torch.testing.assert_close(sizes[0.3], 2 * sizes[0.15])
-    with pytest.raises(ConfigError, match="memory_spread"):
-        QuantGAN(memory_spread=-0.1)
+    per_term = QuantGAN(memory=(2.0, 50.0), memory_spread=[0.15, 0.6], **TINY).build((64, 1))[0].memory_size.detach()
+    one = QuantGAN(memory=(2.0, 50.0), memory_spread=0.15, **TINY).build((64, 1))[0].memory_size.detach()
+    torch.testing.assert_close(per_term, one * torch.tensor([1.0, 4.0]))  # one spread per half-life
+    for bad in (-0.1, (0.1, 0.1), (0.1, 0.1, 0.1, -0.1), "wide"):
+        with pytest.raises(ConfigError, match="memory_spread"):
+            QuantGAN(memory_spread=bad)
+
+
+def test_critic_dilations_widen_only_the_critics_field():
+    gan = QuantGAN(critic_dilations=[1, 2, 4, 8], **TINY)
+    generator, critic, latent_shape = gan.build((48, 1))
+    assert critic.receptive_field == 31 and generator.context.receptive_field == 15  # kernel 2: 1 + 2 sum(dilations)
+    assert gan.config.critic_dilations == (1, 2, 4, 8)
+    assert latent_shape[0] == 48 + gan.config.receptive_field - 1  # the generator's field, not the critic's
+    assert gan.config.receptive_field == QuantGAN(**TINY).config.receptive_field
+    with pytest.raises(ConfigError, match="critic's receptive field \\(63\\)"):
+        QuantGAN(critic_dilations=(1, 2, 4, 8, 16), **TINY)  # window 48 < 63
+    with pytest.raises(ConfigError, match="dilations must be positive"):
+        QuantGAN(critic_dilations=(1, 0), **TINY)
+
+
+def test_a_wider_critic_with_window_features_trains_saves_and_loads(train, tmp_path):
+    gan = QuantGAN(steps=3, critic_dilations=(1, 2, 4, 8), critic_window_features=4, **TINY).fit(train.iloc[-600:])
+    loaded = QuantGAN.load(gan.save(tmp_path / "wide.fingan"))
+    assert loaded.config.critic_dilations == (1, 2, 4, 8) and loaded.config.critic_window_features == 4
+    assert loaded.trainer_.critic.window_head is not None
+    pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
+    with pytest.raises(ConfigError, match="critic_window_features"):
+        QuantGAN(critic_window_features=-1)
 
 
 def test_svnn_save_load_gives_the_same_paths(train, tmp_path):

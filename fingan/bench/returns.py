@@ -68,6 +68,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, sign -0.5": {"memory_sign": -0.5},
     "SVNN, memory spread 0.3 (default 0.15)": {"memory_spread": 0.3},
     "SVNN, memory 2/20/120/500/1000 d": {"memory": (2.0, 20.0, 120.0, 500.0, 1000.0)},
+    "SVNN, memory spread 0.15/0.15/0.15/0.45 (slow term 3x)": {"memory_spread": (0.15, 0.15, 0.15, 0.45)},
+    "SVNN, memory spread 0.15/0.15/0.3/0.3": {"memory_spread": (0.15, 0.15, 0.3, 0.3)},
     "SVNN, critic r only": {"critic_inputs": ("r",)},
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
@@ -75,6 +77,10 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, window 256": {"window": 256},
     "SVNN, window 512": {"window": 512},
     "SVNN, window 512, batch 32": {"window": 512, "batch_size": 32},
+    "SVNN, window 256, critic dilations to 32 (critic field 127)":
+        {"window": 256, "critic_dilations": (1, 2, 4, 8, 16, 32)},
+    "SVNN, critic window features 8": {"critic_window_features": 8},
+    "SVNN, window 256, critic window features 8": {"window": 256, "critic_window_features": 8},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.

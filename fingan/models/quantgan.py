@@ -39,13 +39,20 @@ class QuantGANConfig:
     critic_inputs : tuple of {"r", "abs", "square"}
         What the critic sees per asset: the (transformed) returns and optionally their
         absolute values and squares as extra channels.
+    critic_window_features : int
+        0: the critic's score is a sum of per-position scores, which only compares the
+        distributions of receptive-field-long stretches. > 0: that many per-position
+        features are also averaged over the whole window and scored by a small MLP, so
+        the critic compares window-level statistics too (how calm or stormy whole windows
+        are), the slow part of volatility clustering (:class:`~fingan.nets.TCNCritic`).
     memory : tuple of float
         SVNN only: half-lives in days of the long-memory terms of the log-volatility
         (exponentially weighted averages of past innovation sizes and signs, EGARCH-style;
         see :class:`~fingan.nets.SVNN`); empty for none.
-    memory_spread : float
+    memory_spread : float or tuple of float
         SVNN only: starting size of each long-memory term, as the standard deviation (in
         log-volatility) it adds under standard normal innovations; learned from there.
+        One number for every term, or one per half-life of ``memory``.
     memory_sign : float
         Starting weight of the sign averages relative to the size averages (negative:
         falls raise volatility more than rises); learned from there.
@@ -61,6 +68,10 @@ class QuantGANConfig:
     dilations : tuple of int
         Dilations of the kernel-``kernel_size`` blocks after the first kernel-1 block;
         (1, 2, 4, 8, 16, 32) with kernel 2 gives the paper's receptive field of 127.
+    critic_dilations : tuple of int or None
+        The critic's own dilations (``None``: the same as the generator's). The critic
+        only sees dependence within its receptive field, so a longer one lets it judge
+        volatility clustering at longer lags; the window must be at least as long.
     kernel_size : int
     noise_dim : int
         Noise channels per time step (3 in the paper).
@@ -88,13 +99,15 @@ class QuantGANConfig:
 
     generator: Literal["svnn", "tcn"] = "svnn"
     critic_inputs: tuple[str, ...] = ("r", "abs")
+    critic_window_features: int = 0
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
-    memory_spread: float = 0.15
+    memory_spread: float | tuple[float, ...] = 0.15
     memory_sign: float = -0.8
     max_drift: float | None = None
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+    critic_dilations: tuple[int, ...] | None = None
     kernel_size: int = 2
     noise_dim: int = 3
     window: int = 256
@@ -113,16 +126,32 @@ class QuantGANConfig:
 
     @property
     def critic_receptive_field(self) -> int:
-        """Days each position of the TCN (the critic's, or the generator's volatility TCN) looks at."""
-        return receptive_field(self.kernel_size, self.dilations)
+        """Consecutive days each scored position of the critic looks at."""
+        return receptive_field(self.kernel_size, self.dilations if self.critic_dilations is None
+                               else self.critic_dilations)
 
     @property
     def receptive_field(self) -> int:
-        """Noise steps behind each generated day: the TCN's, plus for the SVNN its current
-        innovation and the warm-up of its memory (four times the longest half-life)."""
+        """Noise steps behind each generated day: the generator TCN's, plus for the SVNN its
+        current innovation and the warm-up of its memory (four times the longest half-life)."""
+        tcn_field = receptive_field(self.kernel_size, self.dilations)
         if self.generator != "svnn":
-            return self.critic_receptive_field
-        return self.critic_receptive_field + 1 + memory_warmup(self.memory)
+            return tcn_field
+        return tcn_field + 1 + memory_warmup(self.memory)
+
+
+def _check_spread(spread: Any, n_terms: int) -> float | tuple[float, ...]:
+    """``memory_spread`` as one float or a tuple of one per memory term, each non-negative."""
+    try:
+        values = (unchanged(spread, tuple(float(v) for v in spread)) if isinstance(spread, (list, tuple))
+                  else float(spread))
+    except (TypeError, ValueError):
+        raise ConfigError(f"memory_spread must be a number or one number per memory half-life, got {spread!r}") from None
+    if isinstance(values, tuple) and len(values) != n_terms:
+        raise ConfigError(f"memory_spread gives {len(values)} values for {n_terms} memory half-lives")
+    if not all(v >= 0 for v in np.atleast_1d(values)):
+        raise ConfigError(f"memory_spread must be non-negative log-volatilities, got {spread}")
+    return values
 
 
 def cpu_minutes(config: QuantGANConfig) -> float:
@@ -172,18 +201,21 @@ class QuantGAN(PathModel, Recipe):
         super().__init__(config, **options)
         cfg = self.config
         cfg.dilations = unchanged(cfg.dilations, tuple(int(d) for d in cfg.dilations))
-        if cfg.hidden < 1 or cfg.noise_dim < 1 or cfg.kernel_size < 1 or any(d < 1 for d in cfg.dilations):
-            raise ConfigError("hidden, noise_dim, kernel_size and dilations must be positive")
+        if cfg.critic_dilations is not None:
+            cfg.critic_dilations = unchanged(cfg.critic_dilations, tuple(int(d) for d in cfg.critic_dilations))
+        if (cfg.hidden < 1 or cfg.noise_dim < 1 or cfg.kernel_size < 1
+                or any(d < 1 for d in cfg.dilations + (cfg.critic_dilations or ()))):
+            raise ConfigError("hidden, noise_dim, kernel_size and (critic) dilations must be positive")
         cfg.critic_inputs = unchanged(cfg.critic_inputs, check_critic_inputs(cfg.critic_inputs, "critic_inputs"))
         cfg.memory = unchanged(cfg.memory, check_half_lives(cfg.memory))
-        if not float(cfg.memory_spread) >= 0:
-            raise ConfigError(f"memory_spread must be a non-negative log-volatility, got {cfg.memory_spread}")
+        cfg.critic_window_features = as_count(cfg.critic_window_features, "critic_window_features", minimum=0)
+        cfg.memory_spread = _check_spread(cfg.memory_spread, len(cfg.memory))
         if cfg.max_drift is not None and not float(cfg.max_drift) > 0:
             raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
         if cfg.generator not in GENERATORS:
             raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
         if cfg.window < cfg.critic_receptive_field:
-            raise ConfigError(f"window ({cfg.window}) must be at least the receptive field "
+            raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
         if cfg.conditional and (cfg.n_regimes < 2 or cfg.regime_lookback < 2):
             raise ConfigError("a conditional Quant GAN needs n_regimes >= 2 and regime_lookback >= 2")
@@ -213,7 +245,9 @@ class QuantGAN(PathModel, Recipe):
                   "max_drift": cfg.max_drift}
                  if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
-        critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, **options)
+        critic_options = options if cfg.critic_dilations is None else {**options, "dilations": cfg.critic_dilations}
+        critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, window_features=cfg.critic_window_features,
+                           **critic_options)
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
 
     # ------------------------------------------------------------------ regimes

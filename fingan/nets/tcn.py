@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from fingan.errors import ConfigError, DataError
+from fingan.errors import ConfigError, DataError, as_count
 
 
 def receptive_field(kernel_size: int, dilations: Sequence[int]) -> int:
@@ -209,7 +209,7 @@ class SVNN(nn.Module):
         innovation_hidden: int = 16,
         max_log_vol: float = 3.0,
         memory: Sequence[float] = (),
-        memory_spread: float = 0.15,
+        memory_spread: float | Sequence[float] = 0.15,
         memory_sign: float = -0.5,
         warmup: int | None = None,
         max_drift: float | None = None,
@@ -244,7 +244,8 @@ class SVNN(nn.Module):
             # weight of each average such that it moves log-volatility by about memory_spread (one
             # sd) when the innovations are standard normal (sd of |eps| 0.6; of its EWMA
             # 0.6 sqrt((1 - lambda) / (1 + lambda)))
-            size = memory_spread / (0.6 * torch.sqrt((1 - decay) / (1 + decay)))
+            spread = torch.as_tensor(memory_spread, dtype=decay.dtype).expand(len(memory))  # one per half-life
+            size = spread / (0.6 * torch.sqrt((1 - decay) / (1 + decay)))
             self.memory_logit = nn.Parameter(torch.logit(decay))  # (assets, J): decays stay in (0, 1)
             self.memory_size = nn.Parameter(size)
             self.memory_sign = nn.Parameter(memory_sign * size)
@@ -498,18 +499,35 @@ class TCNCritic(nn.Module):
     looking at RF consecutive returns. ``inputs`` names what the TCN sees per asset:
     the returns ``"r"`` and optionally ``"abs"`` (``|r|``) and ``"square"`` (``r^2``), stacked as
     channels, so volatility clustering is a linear pattern in the critic's input.
+
+    A sum of per-position scores has an expectation that depends only on the distribution
+    of RF-day stretches, so such a critic cannot tell apart generators that differ only
+    at longer horizons (how volatile whole windows are, one against another). With
+    ``window_features`` > 0 the TCN also emits that many features per position, their
+    mean over the window goes through a small MLP, and its output is added to the score:
+    the critic then compares window-level statistics too (a global-pooling head).
     """
 
-    def __init__(self, in_channels: int, inputs: Sequence[str] = ("r",), **tcn_options) -> None:
+    def __init__(self, in_channels: int, inputs: Sequence[str] = ("r",), window_features: int = 0,
+                 **tcn_options) -> None:
         super().__init__()
         self.inputs = check_critic_inputs(inputs)
-        self.tcn = TCN(in_channels * len(self.inputs), 1, **tcn_options)
+        self.window_features = as_count(window_features, "window_features", minimum=0)
+        self.tcn = TCN(in_channels * len(self.inputs), 1 + self.window_features, **tcn_options)
         self.receptive_field = self.tcn.receptive_field
+        hidden = tcn_options.get("hidden", 80)
+        self.window_head = (nn.Sequential(nn.Linear(self.window_features, hidden), nn.LeakyReLU(0.2),
+                                          nn.Linear(hidden, 1))
+                            if self.window_features else None)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         if self.inputs != ("r",):
             x = torch.cat([CRITIC_INPUTS[name](x) for name in self.inputs], dim=-1)
-        scores = self.tcn(x, y)
+        out = self.tcn(x, y)
+        scores = out[..., :1]
         # sum / sqrt(positions): the score's gradient norm (and scale) stays O(1) whatever the
         # window length, as the gradient penalty expects; a plain mean shrinks it by 1/positions
-        return scores.sum(dim=(1, 2)) / scores[0].numel() ** 0.5
+        total = scores.sum(dim=(1, 2)) / scores[0].numel() ** 0.5
+        if self.window_head is None:
+            return total
+        return total + self.window_head(out[..., 1:].mean(dim=1)).squeeze(-1)
