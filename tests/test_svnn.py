@@ -198,22 +198,6 @@ def test_a_wider_critic_with_window_features_trains_saves_and_loads(train, tmp_p
         QuantGAN(critic_window_features=-1)
 
 
-def test_svnn_reads_memory_weights_saved_as_raw_weights_and_logits():
-    torch.manual_seed(0)
-    net = SVNN(3, 1, hidden=8, dilations=(1, 2), memory=(2.0, 40.0), memory_spread=(0.2, 0.4))
-    with torch.no_grad():
-        net.memory_log_half_life.add_(0.3)
-        net.memory_sign_sd.mul_(1.5)
-    old = {k: v for k, v in net.state_dict().items() if not k.startswith("memory_")}
-    old.update(memory_logit=torch.logit(net.memory_decay), memory_size=net.memory_size, memory_sign=net.memory_sign)
-    torch.manual_seed(1)
-    restored = SVNN(3, 1, hidden=8, dilations=(1, 2), memory=(2.0, 40.0), memory_spread=(0.2, 0.4))
-    restored.load_state_dict({k: v.detach().clone() for k, v in old.items()})
-    x = torch.randn(2, net.receptive_field + 20, 3)
-    torch.testing.assert_close(restored(x), net(x))
-    torch.testing.assert_close(restored.memory_decay, net.memory_decay)
-
-
 def test_svnn_save_load_gives_the_same_paths(train, tmp_path):
     gan = QuantGAN(steps=5, memory=(3.0, 30.0), memory_sign=-0.3, **TINY).fit(train)
     net = gan.trainer_.generator

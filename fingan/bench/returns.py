@@ -70,8 +70,6 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, memory 2/20/120/500/1000 d": {"memory": (2.0, 20.0, 120.0, 500.0, 1000.0)},
     "SVNN, memory spread 0.15/0.15/0.15/0.45 (slow term 3x)": {"memory_spread": (0.15, 0.15, 0.15, 0.45)},
     "SVNN, memory spread 0.15/0.15/0.3/0.3": {"memory_spread": (0.15, 0.15, 0.3, 0.3)},
-    "SVNN, memory spread 0/0.15/0.25/0.35": {"memory_spread": (0.0, 0.15, 0.25, 0.35)},
-    "SVNN, memory spread 0.05/0.15/0.25/0.3": {"memory_spread": (0.05, 0.15, 0.25, 0.3)},
     "SVNN, critic r only": {"critic_inputs": ("r",)},
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},

@@ -239,45 +239,18 @@ class SVNN(nn.Module):
         self.n_classes = self.context.n_classes
         self.warmup = memory_warmup(memory) if warmup is None else int(warmup)
         self.receptive_field = self.context.receptive_field + 1 + self.warmup
-        self.n_memory = len(memory)
         if memory:
-            half_life = torch.tensor(memory).repeat(out_channels, 1)  # (assets, J)
-            decay = 0.5 ** (1.0 / half_life)
-            # The weights are learned in units of the log-volatility sd each term adds when
-            # the innovations are standard normal (sd of |eps| 0.6; of its EWMA 0.6
-            # sqrt((1 - lambda) / (1 + lambda))), and the decays as log half-lives: stored as
-            # raw weights and logits, a 500-day term's parameters are so large that Adam's
-            # steps left them where they started.
-            self.register_buffer("memory_unit", 1 / (0.6 * torch.sqrt((1 - decay) / (1 + decay))))
+            decay = torch.tensor([0.5 ** (1.0 / h) for h in memory]).repeat(out_channels, 1)
+            # weight of each average such that it moves log-volatility by about memory_spread (one
+            # sd) when the innovations are standard normal (sd of |eps| 0.6; of its EWMA
+            # 0.6 sqrt((1 - lambda) / (1 + lambda)))
             spread = torch.as_tensor(memory_spread, dtype=decay.dtype).expand(len(memory))  # one per half-life
-            self.memory_log_half_life = nn.Parameter(torch.log(half_life))
-            self.memory_size_sd = nn.Parameter(spread.repeat(out_channels, 1))
-            self.memory_sign_sd = nn.Parameter(memory_sign * spread.repeat(out_channels, 1))
-
-    @property
-    def memory_decay(self) -> torch.Tensor:
-        """Decays of the memory averages (assets, J), from the learned half-lives."""
-        return torch.exp(-math.log(2) * torch.exp(-self.memory_log_half_life))
-
-    @property
-    def memory_size(self) -> torch.Tensor:
-        """Log-volatility weights of the size averages (assets, J)."""
-        return self.memory_size_sd * self.memory_unit
-
-    @property
-    def memory_sign(self) -> torch.Tensor:
-        """Log-volatility weights of the sign averages (assets, J)."""
-        return self.memory_sign_sd * self.memory_unit
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        # files written before the memory was learned in sd units hold raw weights and logits
-        if self.n_memory and prefix + "memory_logit" in state_dict:
-            decay = torch.sigmoid(state_dict.pop(prefix + "memory_logit"))
-            state_dict[prefix + "memory_log_half_life"] = torch.log(math.log(0.5) / torch.log(decay))
-            state_dict[prefix + "memory_size_sd"] = state_dict.pop(prefix + "memory_size") / self.memory_unit
-            state_dict[prefix + "memory_sign_sd"] = state_dict.pop(prefix + "memory_sign") / self.memory_unit
-            state_dict.setdefault(prefix + "memory_unit", self.memory_unit.clone())
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+            size = spread / (0.6 * torch.sqrt((1 - decay) / (1 + decay)))
+            self.memory_logit = nn.Parameter(torch.logit(decay))  # (assets, J): decays stay in (0, 1)
+            self.memory_size = nn.Parameter(size)
+            self.memory_sign = nn.Parameter(memory_sign * size)
+        else:
+            self.memory_logit = None
 
     def innovations(self, x: torch.Tensor) -> torch.Tensor:
         """epsilon_t = g(Z_t) for every step of the noise x (batch, L, in) -> (batch, L, out)."""
@@ -296,8 +269,8 @@ class SVNN(nn.Module):
         log_vol, mu = state.split(self.out_channels, dim=-1)
         eps_all = self.innovations(x)
         eps = eps_all[:, first:]
-        if self.n_memory:
-            decay = self.memory_decay
+        if self.memory_logit is not None:
+            decay = torch.sigmoid(self.memory_logit)
             size, sign = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all))
             log_vol = log_vol + self._memory_terms(size, sign)
         sigma = self._sigma(log_vol)
@@ -400,11 +373,11 @@ class SVNN(nn.Module):
             raise DataError(f"kept days must lie in [0, {steps}], got {keep}")
         assets = self.out_channels
         noise = prior.clone()
-        n_memory = self.n_memory
+        n_memory = 0 if self.memory_logit is None else self.memory_logit.shape[-1]
         size = target.new_zeros(n_particles, assets, n_memory)
         sign = torch.zeros_like(size)
         log_weight = target.new_zeros(n_particles)
-        decay = self.memory_decay if n_memory else None
+        decay = torch.sigmoid(self.memory_logit) if n_memory else None
         sigma, mu, eps = (target.new_empty(steps, n_particles, assets) for _ in range(3))
         weights = target.new_empty(steps, n_particles)
         out = SVNNFilter.empty(len(keep), n_particles, rf, noise.shape[-1], assets, n_memory, target)
@@ -462,8 +435,8 @@ class SVNN(nn.Module):
             index, y_context = torch.arange(len(noise), device=noise.device), y
         log_vol, mu = self.context.forward_continued(context, noise[:, :-1], index, y_context, y).split(assets, dim=-1)
         eps = self.innovations(noise)
-        if self.n_memory:
-            decay = self.memory_decay
+        if self.memory_logit is not None:
+            decay = torch.sigmoid(self.memory_logit)
             powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
             new_size, new_sign = (causal_ewma(f, decay) for f in self._memory_inputs(eps))
             log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, powers * sign[:, None] + new_sign)
