@@ -296,6 +296,10 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
     text = bench.benchmark_markdown(result)
     assert "mean ± sd over seeds 0, 1" in text and "| pure TCN |" in text and " ± " in text
     assert "within 25%" in text
+    facts_table = text.split("**Ablation: volatility facts of training-length paths**")[1].split("**Time**")[0]
+    tcn = result["ablation"]["pure TCN"]["long facts"]
+    assert f"| pure TCN | {tcn['acf |r| lag 1']:.3f} | {tcn['acf |r| lag 5']:.3f} |" in facts_table
+    assert "| real (train) |" in facts_table and "| GJR-GARCH(1,1) t |" in facts_table
     # the test period is also scored with scenarios continuing the history: the GAN's and
     # GARCH's differ from their unconditional paths; the stateless bootstrap keeps its own
     assert "scenarios from the test period's first day" in text and "| beats GJR-t from origin |" in text

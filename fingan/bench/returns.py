@@ -70,10 +70,13 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, memory 2/20/120/500/1000 d": {"memory": (2.0, 20.0, 120.0, 500.0, 1000.0)},
     "SVNN, memory spread 0.15/0.15/0.15/0.45 (slow term 3x)": {"memory_spread": (0.15, 0.15, 0.15, 0.45)},
     "SVNN, memory spread 0.15/0.15/0.3/0.3": {"memory_spread": (0.15, 0.15, 0.3, 0.3)},
+    "SVNN, memory spread 0/0.15/0.25/0.35": {"memory_spread": (0.0, 0.15, 0.25, 0.35)},
+    "SVNN, memory spread 0.05/0.15/0.25/0.3": {"memory_spread": (0.05, 0.15, 0.25, 0.3)},
     "SVNN, critic r only": {"critic_inputs": ("r",)},
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, 2400 steps": {"steps": 2400},
+    "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
     "SVNN, window 256": {"window": 256},
     "SVNN, window 512": {"window": 512},
     "SVNN, window 512, batch 32": {"window": 512, "batch_size": 32},
@@ -301,6 +304,17 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                      f"beats GJR-t from origin: the same count for scenarios from the test period's first day; "
                      f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
         parts.append(markdown_table(header, rows))
+        fact_rows = [["real (train)", *(f"{real[f]:.3f}" for f in LONG_FACTS), ""]]
+        for name, run in result["ablation"].items():
+            if "failed" not in run:
+                facts = run["long facts"]
+                hits = sum(abs(facts[f] - real[f]) <= 0.25 * abs(real[f]) for f in LONG_FACTS)
+                fact_rows.append([name, *(f"{facts[f]:.3f}" for f in LONG_FACTS), f"{hits}/{len(LONG_FACTS)}"])
+        fact_rows.append(["GJR-GARCH(1,1) t", *(f"{_mean(runs['GJR-GARCH(1,1) t'], lambda r: r['long facts'][f]):.3f}"
+                                                for f in LONG_FACTS), ""])
+        parts.append(f"**Ablation: volatility facts of training-length paths** (seed {result['seeds'][0]}; "
+                     "within 25%: how many facts are within 25% of the training series' value)\n")
+        parts.append(markdown_table(["variant", *LONG_FACTS, "within 25%"], fact_rows))
     parts.append(f"**Time** (fit; drawing {result['n_paths']} test-length paths; the same from the test period's "
                  f"first day, reading the history; mean over seeds)\n")
     parts.append(markdown_table(["model", "fit s", "sample s", "from origin s"],
