@@ -166,7 +166,8 @@ def train_quantgan(args: argparse.Namespace) -> int:
     from fingan.models.quantgan import QuantGAN, long_cpu_run_warning
 
     model = _recipe(args, QuantGAN, ("hidden", "dilations", "window", "noise_dim", "generator", "critic_inputs",
-                                     "memory", "max_drift", "lambert_w"), **_flag(args, "conditional", "conditional"))
+                                     "critic_dilations", "critic_window_features", "memory", "max_drift",
+                                     "lambert_w"), **_flag(args, "conditional", "conditional"))
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     warning = long_cpu_run_warning(model.config, args.device)
     if warning:

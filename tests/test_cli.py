@@ -12,6 +12,7 @@ import pytest
 
 from fingan.cli import main
 from fingan.errors import ConfigError
+from fingan.models import QuantGAN
 
 
 def run_cli(*args):
@@ -103,10 +104,13 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     assert main(["train", "quantgan", "--data", "sp500", "--start", "2005-01-01", "--train-end", "2012-12-31",
                  "--valid-end", "2013-12-31", "--out", str(run), "--steps", "40", "--hidden", "8",
                  "--dilations", "1,2,4", "--window", "32", "--generator", "svnn", "--memory", "2,20",
-                 "--critic-inputs", "r,abs", "--no-lambert-w", "--no-progress"]) == 0
+                 "--critic-inputs", "r,abs", "--critic-dilations", "1,2,4,8", "--critic-window-features", "4",
+                 "--no-lambert-w", "--no-progress"]) == 0
     printed = capsys.readouterr().out
     # TCN 15 days + the current innovation + a warm-up of 4 x 20 days for the memory
     assert "receptive field 96" in printed and "chosen on validation" in printed
+    critic = QuantGAN.load(run / "model.pt", device="cpu").trainer_.critic
+    assert critic.receptive_field == 31 and critic.window_features == 4
     summary = json.loads((run / "summary.json").read_text())
     assert summary["best_step"] in [s["step"] for s in summary["selection"]]
     scenarios = tmp_path / "s.parquet"

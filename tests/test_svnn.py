@@ -189,9 +189,11 @@ def test_critic_dilations_widen_only_the_critics_field():
 
 
 def test_a_wider_critic_with_window_features_trains_saves_and_loads(train, tmp_path):
-    gan = QuantGAN(steps=3, critic_dilations=(1, 2, 4, 8), critic_window_features=4, **TINY).fit(train.iloc[-600:])
+    gan = QuantGAN(steps=3, critic_dilations=(1, 2, 4, 8), critic_window_features=4, memory_spread=(0, 0.1, 0.2, 0.3),
+                   **TINY).fit(train.iloc[-600:])
     loaded = QuantGAN.load(gan.save(tmp_path / "wide.fingan"))
     assert loaded.config.critic_dilations == (1, 2, 4, 8) and loaded.config.critic_window_features == 4
+    assert loaded.config.memory_spread == (0, 0.1, 0.2, 0.3)
     assert loaded.trainer_.critic.window_head is not None
     pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
     with pytest.raises(ConfigError, match="critic_window_features"):

@@ -51,11 +51,14 @@ class QuantGANConfig:
         see :class:`~fingan.nets.SVNN`); empty for none.
     memory_spread : float or tuple of float
         SVNN only: starting size of each long-memory term, as the standard deviation (in
-        log-volatility) it adds under standard normal innovations; learned from there.
-        One number for every term, or one per half-life of ``memory``.
+        log-volatility) it adds under standard normal innovations; learned from there,
+        though at the default learning rates the memory weights and decays move by a few
+        percent at most in a run, so in effect the starting values set the memory. One
+        number for every term, or one per half-life of ``memory``.
     memory_sign : float
         Starting weight of the sign averages relative to the size averages (negative:
-        falls raise volatility more than rises); learned from there.
+        falls raise volatility more than rises); learned from there (but see
+        ``memory_spread``).
     max_drift : float or None
         SVNN only: softly bound the drift to this many volatilities
         (:math:`\mu_t = b \sigma_t \tanh(m_t / b)`); ``None`` leaves it free.

@@ -515,7 +515,7 @@ class TCNCritic(nn.Module):
         self.window_features = as_count(window_features, "window_features", minimum=0)
         self.tcn = TCN(in_channels * len(self.inputs), 1 + self.window_features, **tcn_options)
         self.receptive_field = self.tcn.receptive_field
-        hidden = tcn_options.get("hidden", 80)
+        hidden = self.tcn.head.in_channels
         self.window_head = (nn.Sequential(nn.Linear(self.window_features, hidden), nn.LeakyReLU(0.2),
                                           nn.Linear(hidden, 1))
                             if self.window_features else None)
