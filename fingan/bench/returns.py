@@ -77,6 +77,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, 2400 steps": {"steps": 2400},
     "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
+    "SVNN, 600 steps": {"steps": 600},
+    "SVNN, validation every 40 steps (default 120)": {"select_every": 40},
     "SVNN, window 256": {"window": 256},
     "SVNN, window 512": {"window": 512},
     "SVNN, window 512, batch 32": {"window": 512, "batch_size": 32},
