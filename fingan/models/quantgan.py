@@ -128,10 +128,14 @@ class QuantGANConfig:
     )
 
     @property
+    def effective_critic_dilations(self) -> tuple[int, ...]:
+        """The critic's dilations: its own, or the generator's when ``critic_dilations`` is None."""
+        return self.dilations if self.critic_dilations is None else self.critic_dilations
+
+    @property
     def critic_receptive_field(self) -> int:
         """Consecutive days each scored position of the critic looks at."""
-        return receptive_field(self.kernel_size, self.dilations if self.critic_dilations is None
-                               else self.critic_dilations)
+        return receptive_field(self.kernel_size, self.effective_critic_dilations)
 
     @property
     def receptive_field(self) -> int:
@@ -248,9 +252,8 @@ class QuantGAN(PathModel, Recipe):
                   "max_drift": cfg.max_drift}
                  if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
-        critic_options = options if cfg.critic_dilations is None else {**options, "dilations": cfg.critic_dilations}
         critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, window_features=cfg.critic_window_features,
-                           **critic_options)
+                           **{**options, "dilations": cfg.effective_critic_dilations})
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
 
     # ------------------------------------------------------------------ regimes
