@@ -68,7 +68,8 @@ def _recipe(args: argparse.Namespace, cls: type, names: Sequence[str] = (), refu
     from fingan.config import load_config
 
     config = load_config(cls.config_class, args.config) if args.config is not None else None
-    given = _given(args, "steps", "objective", "seed", "amp", "batch_size", "n_critic", "lr_g", "lr_d", *names)
+    given = _given(args, "steps", "objective", "seed", "amp", "batch_size", "n_critic", "lr_g", "lr_d", "lr_decay",
+                   "lr_decay_to", *names)
     model = cls(config, device=args.device, progress=args.progress, **given, **options)
     if refuse:
         check_new_file(args.out / "model.pt", "--out")

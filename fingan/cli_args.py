@@ -60,6 +60,13 @@ def positive_or_zero_float(text: str) -> float:
     return value
 
 
+def unit_float(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {value}")
+    return value
+
+
 def key_value(text: str) -> tuple[str, Any]:
     """``KEY=VALUE`` with VALUE read as JSON when it parses (numbers, true / false), else as text."""
     key, sep, value = text.partition("=")
@@ -71,12 +78,20 @@ def key_value(text: str) -> tuple[str, Any]:
         return key.replace("-", "_"), value
 
 
+# fingan.engine.optim.LR_DECAYS, spelled out so that the parser imports no torch (a test checks they match)
+LR_DECAY_NAMES = ("linear", "cosine")
+
+
 def add_optimiser_flags(p: argparse.ArgumentParser) -> None:
     """Batch size, critic steps and learning rates; left unset, the recipe's (or its --config file's) apply."""
     p.add_argument("--batch-size", type=positive_int, help="samples per training batch (default: the recipe's)")
     p.add_argument("--n-critic", type=positive_int, help="critic steps per generator step (default: the recipe's)")
     p.add_argument("--lr-g", type=positive_float, help="generator learning rate (default: the recipe's)")
     p.add_argument("--lr-d", type=positive_float, help="critic learning rate (default: the recipe's)")
+    p.add_argument("--lr-decay", choices=LR_DECAY_NAMES,
+                   help="decay both learning rates over the run (default: the recipe's, constant)")
+    p.add_argument("--lr-decay-to", type=unit_float, metavar="FRACTION",
+                   help="fraction of the starting rates reached at the last step (default: 0)")
 
 
 def add_train_flags(p: argparse.ArgumentParser, config: str) -> None:

@@ -52,6 +52,7 @@ def test_train_toy_refuses_to_overwrite_and_resumes(tmp_path, capsys):
         (["train", "toy", "--objective", "wgan-pg", "--out", "{tmp}/x"], "unknown objective 'wgan-pg'"),
         (["train", "toy", "--steps", "-5", "--out", "{tmp}/x"], "must be a positive integer"),
         (["train", "toy", "--dataset", "ring9", "--out", "{tmp}/x"], "invalid choice"),
+        (["train", "toy", "--lr-decay-to", "2", "--out", "{tmp}/x"], "must be a number from 0 to 1"),
         (["train", "toy", "--steps", "1", "--out", "{tmp}/file/x"], "cannot create output folder"),
     ],
 )
@@ -318,10 +319,12 @@ def test_parser_names_match_the_registries_and_help_imports_no_torch():
     from fingan.data.images import IMAGE_DATASETS
     from fingan.data.toy import TOY_DISTRIBUTIONS
     from fingan.engine.objectives import OBJECTIVES
+    from fingan.engine.optim import LR_DECAYS
 
     assert cli.TOY_NAMES == tuple(TOY_DISTRIBUTIONS.names())
     assert cli.OBJECTIVE_NAMES == tuple(OBJECTIVES.names())
     assert cli.IMAGE_NAMES == tuple(IMAGE_DATASETS)
+    assert cli.LR_DECAY_NAMES == LR_DECAYS
     probe = ("import sys\nfrom fingan.cli import build_parser\nbuild_parser().format_help()\n"
              "print(sorted(m for m in ('torch', 'scipy', 'pandas') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
@@ -405,11 +408,12 @@ def test_every_train_command_reads_a_config_file_and_flags_override_it(tmp_path,
     toy = tmp_path / "toy.toml"
     toy.write_text('pack = 2\n[trainer]\nobjective = "hinge"\nsteps = 12\nbatch_size = 32\n')
     assert main(["train", "toy", "--config", str(toy), "--steps", "9", "--out", str(tmp_path / "t"), "--no-progress",
-                 "--n-samples", "300"]) == 0
+                 "--n-samples", "300", "--lr-decay", "cosine", "--lr-decay-to", "0.2"]) == 0
     summary = json.loads((tmp_path / "t" / "summary.json").read_text())
     assert summary["objective"] == "hinge" and summary["steps"] == 9  # file, then the flag given
     saved = torch.load(tmp_path / "t" / "model.pt", weights_only=True)["config"]
     assert saved["pack"] == 2 and saved["trainer"]["batch_size"] == 32
+    assert saved["trainer"]["lr_decay"] == "cosine" and saved["trainer"]["lr_decay_to"] == 0.2
     monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
     image = tmp_path / "image.toml"
     image.write_text('channels = 8\nvariant = "conditional"\n[trainer]\nsteps = 3\nobjective = "hinge"\n')

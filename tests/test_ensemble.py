@@ -96,6 +96,21 @@ def test_ensemble_rejects_what_it_cannot_batch():
         EnsembleTrainer(*nets, (2,), TrainerConfig(device="cpu")).fit(torch.zeros(2, 10, 2))
 
 
+def test_ensemble_decays_the_learning_rates_it_shares():
+    def fit(**options):
+        torch.manual_seed(0)
+        cfg = TrainerConfig(objective="wgan-gp", steps=8, batch_size=16, lr_g=0.01, lr_d=0.02, device="cpu",
+                            **options)
+        return EnsembleTrainer([MLP(2, 2) for _ in range(2)], [MLP(2, 1) for _ in range(2)], (2,), cfg).fit(
+            torch.randn(2, 64, 2))
+
+    decayed, constant = fit(lr_decay="linear", lr_decay_to=0.5), fit()
+    assert decayed.opt_g.param_groups[0]["lr"] == pytest.approx(0.005)  # the last step's rate
+    assert decayed.opt_d.param_groups[0]["lr"] == pytest.approx(0.01)
+    assert constant.opt_g.param_groups[0]["lr"] == 0.01
+    assert not torch.equal(decayed.sample(4, seed=0), constant.sample(4, seed=0))
+
+
 def test_ensemble_applies_weight_clipping_to_every_member():
     torch.manual_seed(0)
     ens = EnsembleTrainer([MLP(2, 2, hidden=(8,)) for _ in range(3)], [MLP(2, 1, hidden=(8,)) for _ in range(3)], (2,),

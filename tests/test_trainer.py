@@ -274,3 +274,62 @@ def test_bf16_autocast_is_off_on_cpu_unless_forced_and_still_trains():
     samples = forced.sample(500)
     assert samples.dtype == torch.float32
     assert not torch.equal(samples.bfloat16().float(), samples)  # full precision, not bf16 values widened
+
+
+# learning-rate decay
+
+def test_lr_factor_runs_from_one_to_the_final_fraction():
+    from fingan.engine.optim import lr_factor
+
+    for kind in ("linear", "cosine"):
+        assert lr_factor(kind, 0, 101) == pytest.approx(1.0)
+        assert lr_factor(kind, 100, 101) == pytest.approx(0.0)
+        assert lr_factor(kind, 50, 101) == pytest.approx(0.5)
+        assert lr_factor(kind, 100, 101, final=0.1) == pytest.approx(0.1)
+        factors = [lr_factor(kind, s, 101) for s in range(101)]
+        assert all(a >= b for a, b in zip(factors, factors[1:]))
+    # cosine stays high longer, then falls faster than linear
+    assert lr_factor("cosine", 10, 101) > lr_factor("linear", 10, 101)
+    assert lr_factor("cosine", 90, 101) < lr_factor("linear", 90, 101)
+    with pytest.raises(ConfigError, match="lr_decay"):
+        lr_factor("step", 0, 10)
+
+
+def test_lr_decay_sets_both_rates_each_step_and_resumes_on_the_same_curve(tmp_path):
+    seen = []
+
+    def rates(trainer, record):
+        seen.append((record["step"], trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]))
+
+    options = dict(objective="wgan-gp", lr_g=1e-3, lr_d=4e-3, lr_decay="linear", lr_decay_to=0.1, log_every=5,
+                   checkpoint_every=10)
+    full = make_trainer(tmp_path / "full", steps=21, **options)
+    full.callbacks.append(rates)
+    full.fit(make_data())
+    # at logged step s the last update ran at step s - 1 of 0..20, with factor 1 - 0.9 (s - 1) / 20
+    for step, lr_g, lr_d in seen:
+        factor = 1 - 0.9 * (step - 1) / 20
+        assert lr_g == pytest.approx(1e-3 * factor) and lr_d == pytest.approx(4e-3 * factor)
+    assert seen[-1][1] == pytest.approx(1e-4)
+
+    def interrupt(trainer, record):  # after the checkpoint at step 10, before the one at 20
+        if record["step"] == 15:
+            raise KeyboardInterrupt
+
+    interrupted = make_trainer(tmp_path / "split", steps=21, **options)
+    interrupted.callbacks.append(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(make_data())
+    resumed = make_trainer(tmp_path / "split", steps=21, **options).fit(make_data(), resume=True)
+    torch.testing.assert_close(weights(resumed.generator), weights(full.generator), rtol=0, atol=0)
+    constant = make_trainer(steps=21, **{**options, "lr_decay": None}).fit(make_data())
+    assert not torch.equal(weights(constant.generator), weights(full.generator))
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"lr_decay": "step"}, "lr_decay must be one of"),
+    ({"lr_decay": "linear", "lr_decay_to": 1.5}, "lr_decay_to must be in"),
+])
+def test_bad_lr_decay_options_are_config_errors(options, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainerConfig(**options).resolved()

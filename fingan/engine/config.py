@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fingan.engine.objectives import make_objective
-from fingan.engine.optim import OPTIMIZERS
+from fingan.engine.optim import LR_DECAYS, OPTIMIZERS
 from fingan.errors import ConfigError
 
 
@@ -29,6 +29,12 @@ class TrainerConfig:
     batch_size, n_critic, optimizer, lr_g, lr_d, betas, gp_weight, clip
         Override the objective's defaults; ``lr_g != lr_d`` gives TTUR (Heusel et al.
         2017). ``clip=0`` turns weight clipping off, ``gp_weight=0`` the penalty.
+    lr_decay : "linear", "cosine" or None
+        Decay both learning rates over the run, from ``lr_g`` / ``lr_d`` at the first step
+        to ``lr_decay_to`` times them at the last (:func:`~fingan.engine.optim.lr_factor`).
+        ``None``: constant rates.
+    lr_decay_to : float
+        The fraction of the starting rates reached at the last step (0 to 1).
     spectral_norm : bool
         Spectrally normalise every critic layer (SN-GAN, Miyato et al. 2018).
     instance_noise : float
@@ -81,6 +87,8 @@ class TrainerConfig:
     betas: tuple[float, float] | None = None
     gp_weight: float | None = None
     clip: float | None = None
+    lr_decay: Literal["linear", "cosine"] | None = None
+    lr_decay_to: float = 0.0
     spectral_norm: bool = False
     instance_noise: float = 0.0
     instance_noise_steps: int | None = None
@@ -124,6 +132,9 @@ class TrainerConfig:
              f"optimizer must be one of {sorted(OPTIMIZERS)}, got {self.optimizer!r}"),
             (self.gp_weight is None or self.gp_weight >= 0, f"gp_weight must be >= 0, got {self.gp_weight}"),
             (self.clip is None or self.clip >= 0, f"clip must be >= 0, got {self.clip}"),
+            (self.lr_decay is None or self.lr_decay in LR_DECAYS,
+             f"lr_decay must be one of {list(LR_DECAYS)} or None, got {self.lr_decay!r}"),
+            (0 <= self.lr_decay_to <= 1, f"lr_decay_to must be in [0, 1], got {self.lr_decay_to}"),
             (self.instance_noise >= 0, f"instance_noise must be >= 0, got {self.instance_noise}"),
             (self.historical_averaging >= 0, "historical_averaging must be >= 0"),
             (self.orthogonal_reg >= 0, "orthogonal_reg must be >= 0"),

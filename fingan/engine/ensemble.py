@@ -29,8 +29,9 @@ from fingan.errors import ConfigError, DataError
 
 
 # terms that treat every member as if alone: clipping and the EMA act element by element, the
-# gradient penalty is computed per member (``gradient_penalty(..., batch_dims=2)``)
-SUPPORTED_TERMS = ("clip", "ema", "gradient_penalty")
+# gradient penalty is computed per member (``gradient_penalty(..., batch_dims=2)``), the
+# learning-rate decay sets the one rate all members share
+SUPPORTED_TERMS = ("clip", "ema", "gradient_penalty", "lr_decay")
 
 
 def refusal(config: TrainerConfig) -> str | None:
@@ -156,6 +157,8 @@ class EnsembleTrainer:
         data = data.to(self.device)
         cfg = self.config
         while self.step < cfg.steps:
+            for term in self.terms:
+                term.begin_step(self)
             for _ in range(cfg.n_critic):
                 real = self._batch(data)
                 with torch.no_grad():

@@ -37,6 +37,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from fingan.engine.auxiliary import make_auxiliary
+from fingan.engine.optim import lr_factor
 from fingan.engine.penalties import HistoricalAverage, gradient_penalty, instance_noise_std, orthogonal_regularization
 from fingan.engine.progressive import fade_real, growth_state
 from fingan.errors import ConfigError
@@ -130,6 +131,31 @@ class Term:
 
 
 TERMS: Registry[Term] = Registry("training term")
+
+
+@TERMS.register("lr_decay")
+class LRDecay(Term):
+    """Both learning rates decayed over the run, ``"linear"`` or ``"cosine"``, to ``final`` times the start.
+
+    The rate is set from the step before every generator step's updates, so a resumed run
+    continues on the same curve; ``steps`` defaults to the run's.
+    """
+
+    name = "lr_decay"
+
+    def __init__(self, kind: str, final: float = 0.0, steps: int | None = None) -> None:
+        lr_factor(kind, 0, 1)  # refuses an unknown kind here, not at the first step
+        self.kind = kind
+        self.final = float(final)
+        self.steps = steps
+        self.factor = 1.0
+
+    def begin_step(self, trainer: Trainer) -> None:
+        cfg = trainer.config
+        self.factor = lr_factor(self.kind, trainer.step, self.steps or cfg.steps, self.final)
+        for optimizer, base in ((trainer.opt_g, cfg.lr_g), (trainer.opt_d, cfg.lr_d)):
+            for group in [] if optimizer is None else optimizer.param_groups:
+                group["lr"] = base * self.factor
 
 
 @TERMS.register("spectral_norm")
@@ -375,13 +401,15 @@ def ema_update(averaged: list[torch.Tensor], current: list[torch.Tensor], decay:
 
 
 # the order hooks run in (and loss terms are added in): inputs first, then losses, then updates
-ORDER = ("spectral_norm", "growth", "instance_noise", "auxiliary", "drift", "gradient_penalty", "orthogonal",
-         "historical_averaging", "clip", "ema")
+ORDER = ("lr_decay", "spectral_norm", "growth", "instance_noise", "auxiliary", "drift", "gradient_penalty",
+         "orthogonal", "historical_averaging", "clip", "ema")
 
 
 def build_terms(config: TrainerConfig) -> list[Term]:
     """The terms a (resolved) :class:`~fingan.engine.TrainerConfig` asks for, in :data:`ORDER`."""
     wanted: dict[str, Term] = {}
+    if config.lr_decay:
+        wanted["lr_decay"] = LRDecay(config.lr_decay, config.lr_decay_to)
     if config.spectral_norm:
         wanted["spectral_norm"] = SpectralNorm()
     if config.growth_steps:
