@@ -291,16 +291,21 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
                                               "batch_size": 16, "n_paths": 20})
     monkeypatch.setattr(bench, "ABLATION", {"default": {}, "pure TCN": {"generator": "tcn"}, "no EMA": {"ema_decay": None}})
     result = bench.returns_benchmark("tiny", seeds=(0, 1), device="cpu", ablation=True, log=lambda m: None,
-                                     variants=["pure TCN"])
+                                     variants=["pure TCN"], ablation_seeds=2)
     assert list(result["ablation"]) == ["default", "pure TCN"]  # the default row, then only the variants asked for
     assert len(result["runs"]["Quant GAN"]) == 2 and len(result["runs"]["GJR-GARCH(1,1) t"]) == 2
-    assert result["ablation"]["default"] is result["runs"]["Quant GAN"][0]
+    assert result["ablation"]["default"] == result["runs"]["Quant GAN"]
+    tcn_runs = result["ablation"]["pure TCN"]
+    assert [r["receptive field"] for r in tcn_runs] == [7, 7]  # the pure TCN's own field, once per seed
+    assert tcn_runs[0]["scores"]["test"] != tcn_runs[1]["scores"]["test"]
     text = bench.benchmark_markdown(result)
     assert "mean ± sd over seeds 0, 1" in text and "| pure TCN |" in text and " ± " in text
     assert "within 25%" in text
     facts_table = text.split("**Ablation: volatility facts of training-length paths**")[1].split("**Time**")[0]
-    tcn = result["ablation"]["pure TCN"]["long facts"]
-    assert f"| pure TCN | {tcn['acf |r| lag 1']:.3f} | {tcn['acf |r| lag 5']:.3f} |" in facts_table
+    assert "(mean ± sd over seeds 0, 1;" in facts_table
+    lag1, lag5 = ([r["long facts"][f"acf |r| lag {k}"] for r in tcn_runs] for k in (1, 5))
+    assert (f"| pure TCN | {np.mean(lag1):.3f} ± {np.std(lag1, ddof=1):.3f} | "
+            f"{np.mean(lag5):.3f} ± {np.std(lag5, ddof=1):.3f} |") in facts_table
     assert "| real (train) |" in facts_table and "| GJR-GARCH(1,1) t |" in facts_table
     # the test period is also scored with scenarios continuing the history: the GAN's and
     # GARCH's differ from their unconditional paths; the stateless bootstrap keeps its own
@@ -314,3 +319,5 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
         bench.returns_benchmark("huge")
     with pytest.raises(ConfigError, match="unknown ablation variants"):
         bench.returns_benchmark("tiny", seeds=(0,), ablation=True, variants=["nope"], log=lambda m: None)
+    with pytest.raises(ConfigError, match="ablation_seeds"):
+        bench.returns_benchmark("tiny", seeds=(0,), ablation=True, ablation_seeds=2, log=lambda m: None)

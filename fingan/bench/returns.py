@@ -160,17 +160,21 @@ def returns_benchmark(
     ablation: bool = False,
     log: Callable[[str], None] = print,
     variants: Sequence[str] | None = None,
+    ablation_seeds: int = 1,
 ) -> dict[str, Any]:
     """Fit every model once per seed, draw paths, and score them; returns tables and timings.
 
     Paths as long as the period they are compared with are drawn (``n_paths`` of them),
     so reference and synthetic ACFs carry the same small-sample bias. Each seed trains
     the Quant GAN afresh (and draws every model's paths afresh); ``ablation`` also fits
-    each variant of :data:`ABLATION` once (or only the named ``variants``), with the first seed.
+    each variant of :data:`ABLATION` (or only the named ``variants``) with the first
+    ``ablation_seeds`` seeds; ``result["ablation"][name]`` is the list of its runs.
     """
     settings = quantgan_options(mode)
     if not seeds:
         raise ConfigError("give at least one seed")
+    if not 1 <= ablation_seeds <= len(seeds):
+        raise ConfigError(f"ablation_seeds must be from 1 to the {len(seeds)} seeds of the run, got {ablation_seeds}")
     unknown = sorted(set(variants or ()) - set(ABLATION))
     if unknown:
         raise ConfigError(f"unknown ablation variants {unknown}; see fingan.bench.returns.ABLATION")
@@ -207,18 +211,20 @@ def returns_benchmark(
             runs.setdefault(name, []).append(run)
         log(f"seed {seed}: Quant GAN test scores "
             + ", ".join(f"{k} {v:.4g}" for k, v in runs["Quant GAN"][-1]["scores"]["test"].items()))
-    ablation_runs: dict[str, dict[str, Any]] = {}
+    ablation_runs: dict[str, list[dict[str, Any]] | dict[str, str]] = {}
     if ablation:
         for name, options in ABLATION.items():
             if variants and name not in variants and options:
                 continue
             log(f"ablation: {name}")
             try:
-                ablation_runs[name] = runs["Quant GAN"][0] if not options else fit_quantgan(seeds[0], options)
+                ablation_runs[name] = runs["Quant GAN"][:ablation_seeds] if not options else \
+                    [fit_quantgan(seed, options) for seed in seeds[:ablation_seeds]]
             except DataError as error:  # a variant that diverged keeps its row, with the reason
                 log(f"  failed: {error}")
                 ablation_runs[name] = {"failed": str(error)}
     return {"runs": runs, "ablation": ablation_runs, "n_paths": n_paths, "seeds": list(seeds), "mode": mode,
+            "ablation seeds": list(seeds[:ablation_seeds]),
             "real facts": {"real (test)": R.stylized_facts(test), "real (train)": R.stylized_facts(train)},
             "real long facts": long_path_facts(train.to_numpy().ravel()),
             "periods": {p: (str(f.index[0].date()), str(f.index[-1].date()), len(f))
@@ -293,37 +299,43 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     parts.append(markdown_table(["fact", *facts.columns],
                                 [[i, *(f"{v:.3f}" for v in row)] for i, row in zip(facts.index, facts.values)]))
     if result["ablation"]:
-        garch = score_table(result, "test")["GJR-GARCH(1,1) t"]
-        garch_origin = score_table(result, ORIGIN)["GJR-GARCH(1,1) t"]
+        n_seeds = len(result.get("ablation seeds", result["seeds"][:1]))
+        gjr_runs = runs["GJR-GARCH(1,1) t"][:n_seeds]
+        garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES} for p in ("test", ORIGIN)}
         header = ["variant", "validation score", *SCORES, "beats GJR-t", "beats GJR-t from origin", "acf |r| lag 1",
                   "fit s"]
         rows = []
-        for name, run in result["ablation"].items():
-            if "failed" in run:
-                rows.append([name, f"failed: {run['failed']}", *[""] * (len(header) - 2)])
+        for name, variant in result["ablation"].items():
+            if "failed" in variant:
+                rows.append([name, f"failed: {variant['failed']}", *[""] * (len(header) - 2)])
                 continue
-            test = run["scores"]["test"]
-            wins = sum(test[s] < garch[s] for s in SCORES)
-            wins_origin = sum(run["scores"][ORIGIN][s] < garch_origin[s] for s in SCORES)
-            rows.append([name, f"{run['validation score']:.3f}", *(f"{test[s]:.4f}" for s in SCORES), f"{wins}/9",
-                         f"{wins_origin}/9", f"{run['long facts']['acf |r| lag 1']:.3f}", f"{run['fit seconds']:.0f}"])
-        gjr_acf = _mean(runs["GJR-GARCH(1,1) t"], lambda r: r["long facts"]["acf |r| lag 1"])
-        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch[s]:.4f}" for s in SCORES), "", "", f"{gjr_acf:.3f}", ""])
-        parts.append(f"**Ablation** (seed {result['seeds'][0]}, same budget and split; out-of-sample scores; "
+            wins = {p: sum(_mean(variant, lambda r: r["scores"][p][s]) < garch[p][s] for s in SCORES)
+                    for p in ("test", ORIGIN)}
+            rows.append([name, _cell(variant, lambda r: r["validation score"], ".3f"),
+                         *(_cell(variant, lambda r: r["scores"]["test"][s]) for s in SCORES),
+                         f"{wins['test']}/9", f"{wins[ORIGIN]}/9",
+                         _cell(variant, lambda r: r["long facts"]["acf |r| lag 1"], ".3f"),
+                         f"{_mean(variant, lambda r: r['fit seconds']):.0f}"])
+        gjr_acf = _mean(gjr_runs, lambda r: r["long facts"]["acf |r| lag 1"])
+        rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "", f"{gjr_acf:.3f}",
+                     ""])
+        seeds_text = f"seed {result['seeds'][0]}" if n_seeds == 1 else \
+            "mean ± sd over seeds " + ", ".join(map(str, result["seeds"][:n_seeds]))
+        parts.append(f"**Ablation** ({seeds_text}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better; "
-                     f"beats GJR-t from origin: the same count for scenarios from the test period's first day; "
-                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
+                     f"beats GJR-t: counted on the means; from origin: the same count for scenarios from the test "
+                     f"period's first day; acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
         parts.append(markdown_table(header, rows))
         fact_rows = [["real (train)", *(f"{real[f]:.3f}" for f in LONG_FACTS), ""]]
-        for name, run in result["ablation"].items():
-            if "failed" not in run:
-                facts = run["long facts"]
-                hits = sum(_within_25(facts[f], real[f]) for f in LONG_FACTS)
-                fact_rows.append([name, *(f"{facts[f]:.3f}" for f in LONG_FACTS), f"{hits}/{len(LONG_FACTS)}"])
-        fact_rows.append(["GJR-GARCH(1,1) t", *(f"{_mean(runs['GJR-GARCH(1,1) t'], lambda r: r['long facts'][f]):.3f}"
+        for name, variant in result["ablation"].items():
+            if "failed" not in variant:
+                hits = sum(_within_25(_mean(variant, lambda r: r["long facts"][f]), real[f]) for f in LONG_FACTS)
+                fact_rows.append([name, *(_cell(variant, lambda r: r["long facts"][f], ".3f") for f in LONG_FACTS),
+                                  f"{hits}/{len(LONG_FACTS)}"])
+        fact_rows.append(["GJR-GARCH(1,1) t", *(f"{_mean(gjr_runs, lambda r: r['long facts'][f]):.3f}"
                                                 for f in LONG_FACTS), ""])
-        parts.append(f"**Ablation: volatility facts of training-length paths** (seed {result['seeds'][0]}; "
-                     "within 25%: how many facts are within 25% of the training series' value)\n")
+        parts.append(f"**Ablation: volatility facts of training-length paths** ({seeds_text}; "
+                     "within 25%: how many facts (their means) are within 25% of the training series' value)\n")
         parts.append(markdown_table(["variant", *LONG_FACTS, "within 25%"], fact_rows))
     parts.append(f"**Time** (fit; drawing {result['n_paths']} test-length paths; the same from the test period's "
                  f"first day, reading the history; mean over seeds)\n")
@@ -345,9 +357,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=positive_int, default=1,
                    help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
     p.add_argument("--ablation", action="store_true",
-                   help="also fit each Quant GAN variant once (first seed) for the ablation table")
+                   help="also fit each Quant GAN variant (with the first seed, or --ablation-seeds) for the ablation table")
     p.add_argument("--variants", nargs="+", metavar="NAME",
                    help="with --ablation: only these variants of fingan.bench.returns.ABLATION (default: all)")
+    p.add_argument("--ablation-seeds", type=positive_int, default=1,
+                   help="with --ablation: fit each variant with the first N seeds (mean ± sd in its row)")
     add_device_flag(p)
     add_progress_flag(p)
     p.add_argument("--out", type=Path, help="write the Markdown tables here")
@@ -355,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.progress = resolve_progress(args.progress)
     seeds = list(range(args.seed, args.seed + args.seeds))
     result = returns_benchmark(args.mode, n_paths=args.paths, seeds=seeds, device=args.device,
-                               progress=args.progress, ablation=args.ablation, log=log, variants=args.variants)
+                               progress=args.progress, ablation=args.ablation, log=log, variants=args.variants,
+                               ablation_seeds=args.ablation_seeds)
     q = result["runs"]["Quant GAN"]
     periods = result["periods"]
     note = (
@@ -369,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{q[0]['device']}. Machine: {machine_description()}. Command: `python benchmarks/returns.py --mode "
         f"{args.mode}{'' if args.paths is None else f' --paths {args.paths}'} --seed {args.seed} --seeds "
         f"{args.seeds}{' --ablation' if args.ablation else ''}"
+        + ("" if args.ablation_seeds == 1 else f" --ablation-seeds {args.ablation_seeds}")
         + ("" if not args.variants else " --variants " + " ".join(f"'{v}'" for v in args.variants))
         + ("" if args.out is None else f" --out {args.out}") + "`."
     )
