@@ -77,6 +77,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, 2400 steps": {"steps": 2400},
     "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
+    "SVNN, 2 critic steps per generator step": {"n_critic": 2},
+    "SVNN, 5 critic steps, lr_d 1e-4 (the WGAN-GP paper's schedule)": {"n_critic": 5, "lr_d": 1e-4},
     "SVNN, linear learning-rate decay to 0": {"lr_decay": "linear"},
     "SVNN, cosine learning-rate decay to 0": {"lr_decay": "cosine"},
     "SVNN, 600 steps, cosine learning-rate decay to 0": {"steps": 600, "lr_decay": "cosine"},
