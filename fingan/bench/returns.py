@@ -301,7 +301,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     parts.append(markdown_table(["fact", *facts.columns],
                                 [[i, *(f"{v:.3f}" for v in row)] for i, row in zip(facts.index, facts.values)]))
     if result["ablation"]:
-        n_seeds = len(result.get("ablation seeds", result["seeds"][:1]))
+        n_seeds = len(result["ablation seeds"])
         gjr_runs = runs["GJR-GARCH(1,1) t"][:n_seeds]
         garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES} for p in ("test", ORIGIN)}
         header = ["variant", "validation score", *SCORES, "beats GJR-t", "beats GJR-t from origin", "acf |r| lag 1",
@@ -359,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=positive_int, default=1,
                    help="number of seeds (seed, seed + 1, ...): mean ± sd over them")
     p.add_argument("--ablation", action="store_true",
-                   help="also fit each Quant GAN variant (with the first seed, or --ablation-seeds) for the ablation table")
+                   help="also fit each Quant GAN variant (first seed, or --ablation-seeds) for the ablation table")
     p.add_argument("--variants", nargs="+", metavar="NAME",
                    help="with --ablation: only these variants of fingan.bench.returns.ABLATION (default: all)")
     p.add_argument("--ablation-seeds", type=positive_int, default=1,
