@@ -132,7 +132,7 @@ def test_save_load_gives_the_same_paths_and_never_unpickles(fitted, tmp_path):
 
 def test_conditional_model_gives_calmer_and_stormier_paths(periods):
     train, _, _ = periods
-    gan = QuantGAN(steps=600, lr_g=3e-4, lr_d=1e-3, conditional=True, **TINY).fit(train)
+    gan = QuantGAN(steps=300, lr_g=6e-4, lr_d=2e-3, conditional=True, **TINY).fit(train)
     assert gan.regime_shares_ == pytest.approx([1 / 3] * 3, abs=0.05)
     calm = gan.sample(200, 21, seed=0, regime="calm").to_numpy()
     stressed = gan.sample(200, 21, seed=0, regime=2).to_numpy()
