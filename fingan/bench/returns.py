@@ -91,6 +91,10 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, window 256, critic dilations to 32 (critic field 127)":
         {"window": 256, "critic_dilations": (1, 2, 4, 8, 16, 32)},
     "SVNN, critic window features 8": {"critic_window_features": 8},
+    "SVNN, generator dilations 1-8 (field 31), critic's 1-16": {"dilations": (1, 2, 4, 8),
+                                                                "critic_dilations": (1, 2, 4, 8, 16)},
+    "SVNN, generator dilations 1-2 (field 7), critic's 1-16": {"dilations": (1, 2),
+                                                               "critic_dilations": (1, 2, 4, 8, 16)},
     "SVNN, window 256, critic window features 8": {"window": 256, "critic_window_features": 8},
 }
 
