@@ -248,6 +248,11 @@ def _mean(runs: list[dict[str, Any]], get: Callable[[dict[str, Any]], float]) ->
     return _mean_sd([get(r) for r in runs])[0]
 
 
+def _seeds_text(seeds: Sequence[int]) -> str:
+    """How a table's figures were aggregated: "seed 0" or "mean ± sd over seeds 0, 1, 2"."""
+    return "mean ± sd over seeds " + ", ".join(map(str, seeds)) if len(seeds) > 1 else f"seed {seeds[0]}"
+
+
 def _within_25(value: float, real: float) -> bool:
     """The issue's target for a volatility fact: within 25% of the real value."""
     return abs(value - real) <= 0.25 * abs(real)
@@ -269,8 +274,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     runs = result["runs"]
     models = list(runs)
     parts = []
-    seeds = "mean ± sd over seeds " + ", ".join(map(str, result["seeds"])) if len(result["seeds"]) > 1 else \
-        f"seed {result['seeds'][0]}"
+    seeds = _seeds_text(result["seeds"])
     for period in ("test", ORIGIN, "train"):
         means = score_table(result, period)
         rows = []
@@ -307,8 +311,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     parts.append(markdown_table(["fact", *facts.columns],
                                 [[i, *(f"{v:.3f}" for v in row)] for i, row in zip(facts.index, facts.values)]))
     if result["ablation"]:
-        n_seeds = len(result["ablation seeds"])
-        gjr_runs = runs["GJR-GARCH(1,1) t"][:n_seeds]
+        gjr_runs = runs["GJR-GARCH(1,1) t"][:len(result["ablation seeds"])]
         garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES} for p in ("test", ORIGIN)}
         header = ["variant", "validation score", *SCORES, "beats GJR-t", "beats GJR-t from origin", "acf |r| lag 1",
                   "fit s"]
@@ -327,8 +330,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
         gjr_acf = _mean(gjr_runs, lambda r: r["long facts"]["acf |r| lag 1"])
         rows.append(["GJR-GARCH(1,1) t", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "", f"{gjr_acf:.3f}",
                      ""])
-        seeds_text = f"seed {result['seeds'][0]}" if n_seeds == 1 else \
-            "mean ± sd over seeds " + ", ".join(map(str, result["seeds"][:n_seeds]))
+        seeds_text = _seeds_text(result["ablation seeds"])
         parts.append(f"**Ablation** ({seeds_text}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better; "
                      f"beats GJR-t: counted on the means; from origin: the same count for scenarios from the test "

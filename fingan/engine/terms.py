@@ -137,25 +137,23 @@ TERMS: Registry[Term] = Registry("training term")
 class LRDecay(Term):
     """Both learning rates decayed over the run, ``"linear"`` or ``"cosine"``, to ``final`` times the start.
 
-    The rate is set from the step before every generator step's updates, so a resumed run
-    continues on the same curve; ``steps`` defaults to the run's.
+    The rate is set from the step before every generator step's updates, over the run's
+    ``steps``, so a resumed run continues on the same curve.
     """
 
     name = "lr_decay"
 
-    def __init__(self, kind: str, final: float = 0.0, steps: int | None = None) -> None:
+    def __init__(self, kind: str, final: float = 0.0) -> None:
         lr_factor(kind, 0, 1)  # refuses an unknown kind here, not at the first step
         self.kind = kind
         self.final = float(final)
-        self.steps = steps
-        self.factor = 1.0
 
     def begin_step(self, trainer: Trainer) -> None:
         cfg = trainer.config
-        self.factor = lr_factor(self.kind, trainer.step, self.steps or cfg.steps, self.final)
+        factor = lr_factor(self.kind, trainer.step, cfg.steps, self.final)
         for optimizer, base in ((trainer.opt_g, cfg.lr_g), (trainer.opt_d, cfg.lr_d)):
             for group in [] if optimizer is None else optimizer.param_groups:
-                group["lr"] = base * self.factor
+                group["lr"] = base * factor
 
 
 @TERMS.register("spectral_norm")
