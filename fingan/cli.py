@@ -86,7 +86,7 @@ def train_toy(args: argparse.Namespace) -> int:
     from fingan.data.toy import load_toy
     from fingan.models.toy import ToyGAN
 
-    model = _recipe(args, ToyGAN, ("ema_decay", "instance_noise", "minibatch_kernels", "pack"), refuse=False,
+    model = _recipe(args, ToyGAN, ("ema_decay", "ema_start", "instance_noise", "minibatch_kernels", "pack"), refuse=False,
                     **_flag(args, "sn", "spectral_norm"))
     data = load_toy(args.dataset, seed=model.config.trainer.seed)
     model.fit(data, out_dir=args.out, resume=args.resume)

@@ -263,6 +263,8 @@ def add_toy_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Name
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
     p.add_argument("--ema-decay", type=float,
                    help="keep an exponential moving average of the generator weights with this decay")
+    p.add_argument("--ema-start", type=non_negative_int,
+                   help="generator steps before that average starts (default 0: from the first step)")
     p.add_argument("--instance-noise", type=positive_or_zero_float,
                    help="standard deviation of Gaussian noise added to the critic's inputs")
     p.add_argument("--minibatch-kernels", type=non_negative_int,

@@ -408,12 +408,14 @@ def test_every_train_command_reads_a_config_file_and_flags_override_it(tmp_path,
     toy = tmp_path / "toy.toml"
     toy.write_text('pack = 2\n[trainer]\nobjective = "hinge"\nsteps = 12\nbatch_size = 32\n')
     assert main(["train", "toy", "--config", str(toy), "--steps", "9", "--out", str(tmp_path / "t"), "--no-progress",
-                 "--n-samples", "300", "--lr-decay", "cosine", "--lr-decay-to", "0.2"]) == 0
+                 "--n-samples", "300", "--lr-decay", "cosine", "--lr-decay-to", "0.2", "--ema-decay", "0.9",
+                 "--ema-start", "4"]) == 0
     summary = json.loads((tmp_path / "t" / "summary.json").read_text())
     assert summary["objective"] == "hinge" and summary["steps"] == 9  # file, then the flag given
     saved = torch.load(tmp_path / "t" / "model.pt", weights_only=True)["config"]
     assert saved["pack"] == 2 and saved["trainer"]["batch_size"] == 32
     assert saved["trainer"]["lr_decay"] == "cosine" and saved["trainer"]["lr_decay_to"] == 0.2
+    assert saved["trainer"]["ema_decay"] == 0.9 and saved["trainer"]["ema_start"] == 4
     monkeypatch.setenv("FINGAN_CACHE", str(tmp_path / "cache"))
     image = tmp_path / "image.toml"
     image.write_text('channels = 8\nvariant = "conditional"\n[trainer]\nsteps = 3\nobjective = "hinge"\n')

@@ -163,6 +163,10 @@ def test_ensemble_keeps_an_ema_of_each_generator_and_samples_from_it():
     assert any(not torch.allclose(one.ema[k], v) for k, v in one.generator.params.items())
     torch.testing.assert_close(one.sample(5, seed=1), one.generator(one._noise(5, torch.Generator().manual_seed(1)),
                                                                     params=one.ema))
+    late = make()
+    late.config.ema_start, late.config.steps = 20, 20
+    late.fit(data)  # every step before ema_start copies
+    assert all(torch.equal(late.ema[k], v) for k, v in late.generator.params.items())
 
 
 def test_mode_coverage_study_batches_what_it_can_and_publishes_table_and_figure(tmp_path):

@@ -178,6 +178,25 @@ def test_ema_equals_torchs_averaged_model_fed_the_same_trajectory():
     torch.testing.assert_close(weights(trainer.ema.module), weights(reference.module), rtol=0, atol=0)
 
 
+def test_ema_start_copies_the_weights_until_then_and_averages_after():
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    trainer = make_trainer(objective="ns", steps=6, ema_decay=0.8, ema_start=6, log_every=1)
+    trainer.fit(make_data())
+    torch.testing.assert_close(weights(trainer.ema.module), weights(trainer.generator), rtol=0, atol=0)  # still copying
+    # resumed past the start: from here on the same as torch's EMA started from the step-6 weights
+    reference = AveragedModel(trainer.generator, multi_avg_fn=get_ema_multi_avg_fn(0.8), use_buffers=True)
+    reference.update_parameters(trainer.generator)
+    trainer.callbacks.append(lambda t, record: reference.update_parameters(t.generator))
+    trainer.config.steps = 12
+    trainer.fit(make_data())
+    torch.testing.assert_close(weights(trainer.ema.module), weights(reference.module), rtol=0, atol=0)
+    assert not torch.equal(weights(trainer.ema.module), weights(trainer.generator))
+    # started at step 0 instead, the step-1 weights stay in the average and it differs
+    early = make_trainer(objective="ns", steps=12, ema_decay=0.8, log_every=1).fit(make_data())
+    assert not torch.allclose(weights(early.ema.module), weights(trainer.ema.module))
+
+
 def test_mmd_trains_without_a_critic_and_moves_towards_the_data():
     torch.manual_seed(0)
     generator = MLP(3, 2, (32, 32))
@@ -214,6 +233,7 @@ def test_conditional_nets_receive_the_labels():
         (dict(lr_g=0.0), "lr_g"),
         (dict(optimizer="adamw"), "optimizer"),
         (dict(ema_decay=1.5), "ema_decay"),
+        (dict(ema_start=-1), "ema_start"),
         (dict(objective="nope"), "unknown objective"),
         (dict(device="tpu"), "device"),
     ],

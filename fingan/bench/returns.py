@@ -77,6 +77,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, EMA 0.999 (default 0.99)": {"ema_decay": 0.999},
     "SVNN, EMA 0.999, 2400 steps": {"ema_decay": 0.999, "steps": 2400},
+    "SVNN, EMA 0.999 started at step 200": {"ema_decay": 0.999, "ema_start": 200},
+    "SVNN, drift bounded to 0.1 volatilities": {"max_drift": 0.1},
     "SVNN, 2400 steps": {"steps": 2400},
     "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
     "SVNN, 2 critic steps per generator step": {"n_critic": 2},

@@ -46,6 +46,10 @@ class TrainerConfig:
         Weight of orthogonal regularisation of the generator.
     ema_decay : float or None
         Keep an exponential moving average of the generator weights for sampling.
+    ema_start : int
+        Generator steps before the average starts: until then it copies the weights, so
+        the random initial weights never enter it (BigGAN's ``ema_start``, Brock et al.
+        2019). 0: the average starts at the first step.
     drift : float
         Weight of the drift penalty ``E[D(x_real)^2]`` that keeps critic scores near 0
         (Karras et al. 2018 use 0.001).
@@ -95,6 +99,7 @@ class TrainerConfig:
     historical_averaging: float = 0.0
     orthogonal_reg: float = 0.0
     ema_decay: float | None = None
+    ema_start: int = 0
     drift: float = 0.0
     growth_steps: int = 0
     auxiliary: Literal["acgan", "infogan"] | None = None
@@ -139,6 +144,7 @@ class TrainerConfig:
             (self.historical_averaging >= 0, "historical_averaging must be >= 0"),
             (self.orthogonal_reg >= 0, "orthogonal_reg must be >= 0"),
             (self.ema_decay is None or 0 < self.ema_decay < 1, f"ema_decay must be in (0, 1), got {self.ema_decay}"),
+            (self.ema_start >= 0, f"ema_start must be >= 0, got {self.ema_start}"),
             (self.aux_weight >= 0, f"aux_weight must be >= 0, got {self.aux_weight}"),
             (self.drift >= 0, f"drift must be >= 0, got {self.drift}"),
             (self.growth_steps >= 0, f"growth_steps must be >= 0, got {self.growth_steps}"),

@@ -355,7 +355,8 @@ class Clip(Term):
 class EMA(Term):
     """An exponential moving average of the generator's weights, used for sampling.
 
-    The first update copies the weights; then ``ema += (1 - decay) (current - ema)``.
+    The first update (each of the first ``start`` updates, when given) copies the weights;
+    then ``ema += (1 - decay) (current - ema)``.
     The average lives in a :class:`torch.optim.swa_utils.AveragedModel` (its file
     layout), updated here rather than by ``AveragedModel.update_parameters``, which reads
     its counter back from the GPU twice per call and so stalls the host every step.
@@ -363,8 +364,9 @@ class EMA(Term):
 
     name = "ema"
 
-    def __init__(self, decay: float) -> None:
+    def __init__(self, decay: float, start: int = 0) -> None:
         self.decay = float(decay)
+        self.start = int(start)
         self.model: AveragedModel | None = None
         self.updates = 0
 
@@ -375,7 +377,7 @@ class EMA(Term):
     def after_generator_step(self, trainer: Trainer) -> None:
         averaged = [*self.model.module.parameters(), *self.model.module.buffers()]
         current = [*trainer.generator.parameters(), *trainer.generator.buffers()]
-        ema_update(averaged, current, self.decay, first=self.updates == 0)
+        ema_update(averaged, current, self.decay, first=self.updates < max(self.start, 1))
         self.model.n_averaged += 1
         self.updates += 1
 
@@ -427,5 +429,5 @@ def build_terms(config: TrainerConfig) -> list[Term]:
     if config.clip:
         wanted["clip"] = Clip(config.clip)
     if config.ema_decay:
-        wanted["ema"] = EMA(config.ema_decay)
+        wanted["ema"] = EMA(config.ema_decay, config.ema_start)
     return [wanted[name] for name in ORDER if name in wanted]
