@@ -79,6 +79,13 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, EMA 0.999, 2400 steps": {"ema_decay": 0.999, "steps": 2400},
     "SVNN, EMA 0.999 started at step 200": {"ema_decay": 0.999, "ema_start": 200},
     "SVNN, drift bounded to 0.1 volatilities": {"max_drift": 0.1},
+    "SVNN, drift bounded to 0.3 volatilities": {"max_drift": 0.3},
+    "SVNN, drift bounded to 0.1 volatilities, memory spread 0/0.15/0.15/0.15 (no 2-day term)":
+        {"max_drift": 0.1, "memory_spread": (0.0, 0.15, 0.15, 0.15)},
+    "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15":
+        {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15)},
+    "SVNN, drift bounded to 0.3 volatilities, memory spread 0.1/0.15/0.15/0.15":
+        {"max_drift": 0.3, "memory_spread": (0.1, 0.15, 0.15, 0.15)},
     "SVNN, 2400 steps": {"steps": 2400},
     "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
     "SVNN, 2 critic steps per generator step": {"n_critic": 2},
