@@ -154,3 +154,49 @@ def test_a_bounded_drift_never_outweighs_the_volatility():
         SVNN(3, 1, max_drift=0.0)
     with pytest.raises(ConfigError, match="max_drift"):
         QuantGAN(max_drift=-1.0)
+
+
+def test_reversal_terms_make_returns_revert_and_survive_filter_continuation_and_save(tmp_path):
+    torch.manual_seed(0)
+    net = SVNN(1, 1, memory=(2.0, 10.0), hidden=8, dilations=(1, 2), reversal=(-0.2, -0.3))
+    torch.testing.assert_close(net.reversal.detach(), torch.tensor([[-0.2, -0.3]]))  # where they start
+    with torch.no_grad():
+        net.context.head.weight.zero_()
+        net.context.head.bias.zero_()  # no TCN drift: only the reversal moves the mean
+        noise, sigma, mu, eps = _generated(net, 20000)
+    returns = (sigma * eps + mu)[0, :, 0].numpy()
+
+    def variance_ratio(x, days):
+        return np.convolve(x, np.ones(days), "valid").var() / (days * x.var())
+
+    assert variance_ratio(returns, 20) < 0.8 and np.corrcoef(returns[1:], returns[:-1])[0, 1] < -0.02
+    plain = (sigma * eps)[0, :, 0].numpy()  # the same volatility without the reversal
+    assert 0.9 < variance_ratio(plain, 20) < 1.1
+    # the filter and the continuation see the same drift as the net
+    days = 300
+    returns = (sigma * eps + mu)[0, :days]
+    rf, first = net.context.receptive_field, net.receptive_field - 1
+    prior = torch.cat([noise[:, first - rf:first], torch.randn(1, days, 1)], dim=1)
+    found = net.filter(returns, prior, keep=[250])
+    # once the averages forget their start (0.5 ** 20 after 200 days of the 10-day half-life)
+    torch.testing.assert_close(found.mu[200:, 0], mu[0, 200:days], atol=1e-4, rtol=0)
+    fresh = torch.randn(1, 40, 1)
+    with torch.no_grad():
+        expected = net(torch.cat([noise[:, :first + 250], fresh], dim=1))[:, -40:]
+        continued = net.continuation(found.context[0], found.size[0], found.sign[0], fresh)
+    torch.testing.assert_close(continued, expected, atol=1e-4, rtol=0)
+    with pytest.raises(ConfigError, match="reversal needs memory"):
+        SVNN(3, 1, reversal=-0.1)
+    for options in ({"generator": "tcn"}, {"memory": ()}):
+        with pytest.raises(ConfigError, match="reversal needs the SVNN"):
+            QuantGAN(reversal=-0.1, **options)
+    for bad in (1.5, (-0.1, -0.1), "back"):
+        with pytest.raises(ConfigError, match="reversal"):
+            QuantGAN(reversal=bad)
+    series = garch_series(700, seed=4)
+    gan = QuantGAN(steps=5, memory=(3.0, 30.0), reversal=[0.0, -0.1], **TINY).fit(series)
+    learned = gan.trainer_.generator.reversal.detach()
+    assert gan.config.reversal == (0.0, -0.1) and not torch.equal(learned, torch.tensor([[0.0, -0.1]]))  # it learns
+    loaded = QuantGAN.load(gan.save(tmp_path / "reversal.pt"), device="cpu")
+    assert loaded.config.reversal == (0.0, -0.1)
+    pd.testing.assert_frame_equal(loaded.sample(4, 30, seed=2), gan.sample(4, 30, seed=2))

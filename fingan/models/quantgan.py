@@ -59,6 +59,13 @@ class QuantGANConfig:
         Starting weight of the sign averages relative to the size averages (negative:
         falls raise volatility more than rises); learned from there (but see
         ``memory_spread``).
+    reversal : float or tuple of float or None
+        SVNN only (needs ``memory``): add to the drift, for each memory half-life, the
+        volatility times a learned multiple of the average of past innovations, so returns
+        can revert (negative) or trend (positive) over days to months, the way index
+        returns revert over weeks (:class:`~fingan.nets.SVNN`). The value is where the
+        multiples start: the share of a shock each term takes back or adds, in (-1, 1), one
+        number for every term or one per half-life. ``None``: no such terms.
     max_drift : float or None
         SVNN only: softly bound the drift to this many volatilities
         (:math:`\mu_t = b \sigma_t \tanh(m_t / b)`); ``None`` leaves it free.
@@ -106,6 +113,7 @@ class QuantGANConfig:
     memory: tuple[float, ...] = (2.0, 20.0, 120.0, 500.0)
     memory_spread: float | tuple[float, ...] = 0.15
     memory_sign: float = -0.8
+    reversal: float | tuple[float, ...] | None = None
     max_drift: float | None = None
     lambert_w: bool = False
     hidden: int = 80
@@ -147,17 +155,31 @@ class QuantGANConfig:
         return tcn_field + 1 + memory_warmup(self.memory)
 
 
+def _per_term(value: Any, n_terms: int, name: str) -> float | tuple[float, ...]:
+    """A per-memory-term option as one float or a tuple of one per memory half-life."""
+    try:
+        values = (unchanged(value, tuple(float(v) for v in value)) if isinstance(value, (list, tuple))
+                  else float(value))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number or one number per memory half-life, got {value!r}") from None
+    if isinstance(values, tuple) and len(values) != n_terms:
+        raise ConfigError(f"{name} gives {len(values)} values for {n_terms} memory half-lives")
+    return values
+
+
 def _check_spread(spread: Any, n_terms: int) -> float | tuple[float, ...]:
     """``memory_spread`` as one float or a tuple of one per memory term, each non-negative."""
-    try:
-        values = (unchanged(spread, tuple(float(v) for v in spread)) if isinstance(spread, (list, tuple))
-                  else float(spread))
-    except (TypeError, ValueError):
-        raise ConfigError(f"memory_spread must be a number or one number per memory half-life, got {spread!r}") from None
-    if isinstance(values, tuple) and len(values) != n_terms:
-        raise ConfigError(f"memory_spread gives {len(values)} values for {n_terms} memory half-lives")
+    values = _per_term(spread, n_terms, "memory_spread")
     if not all(v >= 0 for v in np.atleast_1d(values)):
         raise ConfigError(f"memory_spread must be non-negative log-volatilities, got {spread}")
+    return values
+
+
+def _check_shares(shares: Any, n_terms: int, name: str) -> float | tuple[float, ...]:
+    """``reversal`` as one float or a tuple of one per memory term, each a share in (-1, 1)."""
+    values = _per_term(shares, n_terms, name)
+    if not all(-1 < v < 1 for v in np.atleast_1d(values)):
+        raise ConfigError(f"{name} must be shares of a shock in (-1, 1), got {shares}")
     return values
 
 
@@ -221,6 +243,10 @@ class QuantGAN(PathModel, Recipe):
             raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
         if cfg.generator not in GENERATORS:
             raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
+        if cfg.reversal is not None:
+            if cfg.generator != "svnn" or not cfg.memory:
+                raise ConfigError("reversal needs the SVNN generator with memory half-lives (it reads their averages)")
+            cfg.reversal = _check_shares(cfg.reversal, len(cfg.memory), "reversal")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
@@ -249,7 +275,7 @@ class QuantGAN(PathModel, Recipe):
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
         extra = ({"memory": cfg.memory, "memory_spread": cfg.memory_spread, "memory_sign": cfg.memory_sign,
-                  "max_drift": cfg.max_drift}
+                  "max_drift": cfg.max_drift, "reversal": cfg.reversal}
                  if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
         critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, window_features=cfg.critic_window_features,

@@ -193,6 +193,14 @@ class SVNN(nn.Module):
     which only the cheap innovation net sees), so that paths start near the filters'
     stationary state, the same in training windows and in long sampled paths.
 
+    With ``reversal`` (one starting value, or one per half-life) the drift also carries,
+    for each half-life j, the volatility times a learned multiple :math:`d_j` of the same
+    averages of past innovations, :math:`\mu_t \mathrel{+}= \sigma_t \sum_j d_j
+    \bar\epsilon_{j,t}` (a moving-average-in-mean term over the memory's horizons). The
+    averages' weights sum to 1, so :math:`d_j` is the share of a shock taken back over
+    about j days: :math:`d_j < 0` makes returns revert, as index returns do over weeks
+    (variance ratios below 1, Lo and MacKinlay 1988).
+
     :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``; with ``max_drift``
     the drift is softly bounded to :math:`\pm` ``max_drift`` :math:`\sigma_t`
     (:math:`\mu_t = b \sigma_t \tanh(m_t / b)` for the TCN's output :math:`m_t`), so it
@@ -211,12 +219,15 @@ class SVNN(nn.Module):
         memory: Sequence[float] = (),
         memory_spread: float | Sequence[float] = 0.15,
         memory_sign: float = -0.5,
+        reversal: float | Sequence[float] | None = None,
         warmup: int | None = None,
         max_drift: float | None = None,
         **tcn_options,
     ) -> None:
         super().__init__()
         memory = check_half_lives(memory)
+        if reversal is not None and not memory:
+            raise ConfigError("reversal needs memory half-lives: it reads the memory's averages of past innovations")
         if max_drift is not None and not max_drift > 0:
             raise ConfigError(f"max_drift must be positive (volatilities) or None, got {max_drift}")
         self.out_channels = out_channels
@@ -251,6 +262,13 @@ class SVNN(nn.Module):
             self.memory_sign = nn.Parameter(memory_sign * size)
         else:
             self.memory_logit = None
+        if reversal is not None:
+            # each average's weights sum to 1, so reversal_j is the share of a shock that half-life
+            # j's term takes back (negative) or adds (positive) in volatilities, over about j days
+            start = torch.as_tensor(reversal, dtype=decay.dtype).expand(len(memory))  # one per half-life
+            self.reversal = nn.Parameter(start.repeat(out_channels, 1).clone())
+        else:
+            self.reversal = None
 
     def innovations(self, x: torch.Tensor) -> torch.Tensor:
         """epsilon_t = g(Z_t) for every step of the noise x (batch, L, in) -> (batch, L, out)."""
@@ -269,21 +287,25 @@ class SVNN(nn.Module):
         log_vol, mu = state.split(self.out_channels, dim=-1)
         eps_all = self.innovations(x)
         eps = eps_all[:, first:]
+        sign = None
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
             size, sign = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all))
             log_vol = log_vol + self._memory_terms(size, sign)
         sigma = self._sigma(log_vol)
-        return sigma, self._drift(mu, sigma), eps
+        return sigma, self._drift(mu, sigma, sign), eps
 
     def _sigma(self, log_vol: torch.Tensor) -> torch.Tensor:
         return torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
 
-    def _drift(self, raw: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """The TCN's drift output as it is, or softly bounded to +- ``max_drift`` volatilities."""
-        if self.max_drift is None:
-            return raw
-        return self.max_drift * sigma * torch.tanh(raw / self.max_drift)
+    def _drift(self, raw: torch.Tensor, sigma: torch.Tensor, sign: torch.Tensor | None = None) -> torch.Tensor:
+        """The TCN's drift output as it is, or softly bounded to +- ``max_drift`` volatilities; plus
+        the reversal terms (volatility times weighted averages of past innovations ``sign``,
+        (..., assets, J)) when the net has them."""
+        mu = raw if self.max_drift is None else self.max_drift * sigma * torch.tanh(raw / self.max_drift)
+        if self.reversal is not None:
+            mu = mu + sigma * (sign * self.reversal).sum(-1)
+        return mu
 
     @staticmethod
     def _memory_inputs(eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -394,7 +416,7 @@ class SVNN(nn.Module):
             if n_memory:
                 log_vol = log_vol + self._memory_terms(size, sign)
             sigma[t] = self._sigma(log_vol)
-            mu[t] = self._drift(raw_mu, sigma[t])
+            mu[t] = self._drift(raw_mu, sigma[t], sign)
             wanted = (target[t] - mu[t]) / sigma[t]
             noise[:, rf + t] = self._solve_innovations(noise[:, rf + t], wanted, newton_steps)
             eps[t] = self.innovations(noise[:, None, rf + t])[:, 0]
@@ -435,13 +457,15 @@ class SVNN(nn.Module):
             index, y_context = torch.arange(len(noise), device=noise.device), y
         log_vol, mu = self.context.forward_continued(context, noise[:, :-1], index, y_context, y).split(assets, dim=-1)
         eps = self.innovations(noise)
+        signs = None
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
             powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
             new_size, new_sign = (causal_ewma(f, decay) for f in self._memory_inputs(eps))
-            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, powers * sign[:, None] + new_sign)
+            signs = powers * sign[:, None] + new_sign
+            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, signs)
         sigma = self._sigma(log_vol)
-        return sigma * eps + self._drift(mu, sigma)
+        return sigma * eps + self._drift(mu, sigma, signs)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         sigma, mu, eps = self.components(x, y)
