@@ -90,6 +90,10 @@ ABLATION: dict[str, dict[str, Any]] = {
         {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15), "reversal": 0.0},
     "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15, reversal from -0.1/-0.1/0/0":
         {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15), "reversal": (-0.1, -0.1, 0.0, 0.0)},
+    "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15, reversal from -0.15/-0.1/0/0":
+        {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15), "reversal": (-0.15, -0.1, 0.0, 0.0)},
+    "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15, reversal from -0.2/-0.1/0/0":
+        {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15), "reversal": (-0.2, -0.1, 0.0, 0.0)},
     "SVNN, 2400 steps": {"steps": 2400},
     "SVNN, half learning rates (lr_g 5e-5, lr_d 2e-4)": {"lr_g": 5e-5, "lr_d": 2e-4},
     "SVNN, 2 critic steps per generator step": {"n_critic": 2},

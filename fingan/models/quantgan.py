@@ -175,11 +175,11 @@ def _check_spread(spread: Any, n_terms: int) -> float | tuple[float, ...]:
     return values
 
 
-def _check_shares(shares: Any, n_terms: int, name: str) -> float | tuple[float, ...]:
+def _check_reversal(shares: Any, n_terms: int) -> float | tuple[float, ...]:
     """``reversal`` as one float or a tuple of one per memory term, each a share in (-1, 1)."""
-    values = _per_term(shares, n_terms, name)
+    values = _per_term(shares, n_terms, "reversal")
     if not all(-1 < v < 1 for v in np.atleast_1d(values)):
-        raise ConfigError(f"{name} must be shares of a shock in (-1, 1), got {shares}")
+        raise ConfigError(f"reversal must be shares of a shock in (-1, 1), got {shares}")
     return values
 
 
@@ -246,7 +246,7 @@ class QuantGAN(PathModel, Recipe):
         if cfg.reversal is not None:
             if cfg.generator != "svnn" or not cfg.memory:
                 raise ConfigError("reversal needs the SVNN generator with memory half-lives (it reads their averages)")
-            cfg.reversal = _check_shares(cfg.reversal, len(cfg.memory), "reversal")
+            cfg.reversal = _check_reversal(cfg.reversal, len(cfg.memory))
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
