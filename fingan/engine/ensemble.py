@@ -184,7 +184,7 @@ class EnsembleTrainer:
                 p.requires_grad_(True)
             if self.ema is not None:
                 ema_update(list(self.ema.values()), list(self.generator.params.values()), cfg.ema_decay,
-                           first=self.step < max(cfg.ema_start, 1))
+                           self.step, cfg.ema_start)
             self.step += 1
         return self
 

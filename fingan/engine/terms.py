@@ -377,7 +377,7 @@ class EMA(Term):
     def after_generator_step(self, trainer: Trainer) -> None:
         averaged = [*self.model.module.parameters(), *self.model.module.buffers()]
         current = [*trainer.generator.parameters(), *trainer.generator.buffers()]
-        ema_update(averaged, current, self.decay, first=self.updates < max(self.start, 1))
+        ema_update(averaged, current, self.decay, self.updates, self.start)
         self.model.n_averaged += 1
         self.updates += 1
 
@@ -391,10 +391,14 @@ class EMA(Term):
 
 
 @torch.no_grad()
-def ema_update(averaged: list[torch.Tensor], current: list[torch.Tensor], decay: float, first: bool) -> None:
-    """One EMA step in place: copy at the first update, then ``a += (1 - decay) (c - a)``; integers are copied."""
+def ema_update(
+    averaged: list[torch.Tensor], current: list[torch.Tensor], decay: float, updates: int, start: int = 0
+) -> None:
+    """One EMA step in place, after ``updates`` earlier ones: copy at the first update (and at each
+    before ``start``), then ``a += (1 - decay) (c - a)``; integers are always copied."""
+    copy = updates < max(start, 1)
     for a, c in zip(averaged, current):
-        if first or not a.is_floating_point():
+        if copy or not a.is_floating_point():
             a.copy_(c)
         else:
             a.lerp_(c, 1 - decay)

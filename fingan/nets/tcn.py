@@ -266,7 +266,7 @@ class SVNN(nn.Module):
             # each average's weights sum to 1, so reversal_j is the share of a shock that half-life
             # j's term takes back (negative) or adds (positive) in volatilities, over about j days
             start = torch.as_tensor(reversal, dtype=decay.dtype).expand(len(memory))  # one per half-life
-            self.reversal = nn.Parameter(start.repeat(out_channels, 1).clone())
+            self.reversal = nn.Parameter(start.repeat(out_channels, 1))
         else:
             self.reversal = None
 
