@@ -83,6 +83,10 @@ def test_rolling_forecasts_come_in_one_call_and_never_look_ahead(garch_gan):
     origins = series.index[2000:2050]
     paths = gan.forecast_paths(series, origins, n_paths=200, horizon=10, seed=4)
     assert paths.shape == (50, 200, 10, 1) and np.isfinite(paths).all()
+    one_day = gan.forecast_paths(series, origins, n_paths=2000, horizon=1, seed=4)
+    assert one_day.shape == (50, 2000, 1, 1)  # a one-day VaR needs no continuation past the first day
+    ten_day_first = gan.forecast_paths(series, origins, n_paths=2000, horizon=10, seed=4)[:, :, 0]
+    np.testing.assert_allclose(one_day[:, :, 0].std(axis=1), ten_day_first.std(axis=1), rtol=0.15)
     changed = series.copy()
     changed.iloc[2050:] *= 5  # days after the last origin
     np.testing.assert_array_equal(gan.forecast_paths(changed, origins, n_paths=200, horizon=10, seed=4), paths)
@@ -129,13 +133,13 @@ def test_sample_history_from_the_command_line(tmp_path, capsys):
     assert "need --history" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("n_classes", [0, 3])
-def test_a_continued_tcn_equals_the_tcn_over_the_joined_sequence(n_classes):
+@pytest.mark.parametrize("n_classes, steps", [(0, 6), (3, 6), (0, 0), (3, 0)])
+def test_a_continued_tcn_equals_the_tcn_over_the_joined_sequence(n_classes, steps):
     from fingan.nets import TCN
 
     torch.manual_seed(0)
     net = TCN(3, 2, hidden=8, dilations=(1, 2, 4), n_classes=n_classes)
-    past, new = torch.randn(4, net.receptive_field, 3), torch.randn(10, 6, 3)
+    past, new = torch.randn(4, net.receptive_field, 3), torch.randn(10, steps, 3)  # 0 steps: one-day scenarios
     index = torch.tensor([0, 0, 1, 3, 3, 3, 2, 1, 0, 2])
     y_past = torch.tensor([0, 2, 1, 2]) if n_classes else None
     y_new = y_past[index] if n_classes else None

@@ -127,13 +127,17 @@ class TCN(nn.Module):
         if past.shape[1] != self.receptive_field:
             raise DataError(f"past must be {self.receptive_field} steps long, got {past.shape[1]}")
         h_past, h_new = self._embed(past, y_past), self._embed(new, y_new)
+        steps = h_new.shape[-1]  # 0 for one-day continuations: only the history's last output is needed
         total_past = total_new = 0
         for block in self.blocks:
-            tail = h_past[..., h_past.shape[-1] - block.shrink:][index]  # what the kernel reaches back to
-            h_new, skip_new = block(torch.cat([tail, h_new], dim=-1))
+            if steps:
+                tail = h_past[..., h_past.shape[-1] - block.shrink:][index]  # what the kernel reaches back to
+                h_new, skip_new = block(torch.cat([tail, h_new], dim=-1))
+                total_new = total_new + skip_new
             h_past, skip_past = block(h_past)
-            total_past, total_new = total_past + skip_past[..., -1:], total_new + skip_new
-        return self.head(torch.cat([total_past[index], total_new], dim=-1)).transpose(1, 2)
+            total_past = total_past + skip_past[..., -1:]
+        out = total_past[index]
+        return self.head(torch.cat([out, total_new], dim=-1) if steps else out).transpose(1, 2)
 
 
 def causal_ewma(x: torch.Tensor, decay: torch.Tensor) -> torch.Tensor:
