@@ -15,6 +15,7 @@ from collections.abc import Sequence
 # name on the command line -> (module in this package, one line on what it measures)
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "returns": ("returns", "Quant GAN vs GARCH and bootstrap on the S&P 500"),
+    "returns-periods": ("returns_periods", "the split's three periods, and the validation score term by term"),
     "var": ("var", "VaR / ES backtests: history-conditioned Quant GAN vs GARCH and historical simulation"),
     "correlations": ("correlations", "CorrGAN vs LKJ, spectrum and bootstrap matrices"),
     "throughput": ("throughput", "training steps/s, samples/s and memory per recipe"),

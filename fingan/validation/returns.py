@@ -388,17 +388,24 @@ def discriminative_score(synthetic: Any, reference: Any, window: int = 20, seed:
     return float(abs(clf.score(scaler.transform(x_te), y_te) - 0.5))
 
 
+def selection_parts(synthetic: Any, reference: Any, horizons: Sequence[int] = (1, 5, 20),
+                    max_lag: int = 100) -> dict[str, float]:
+    """The terms of :func:`selection_score`, by name (``"W1 1-day / sd"``, ``"ACF |r|"``, ...)."""
+    syn, ref = as_paths(synthetic), as_paths(reference)
+    parts = {f"W1 {h}-day / sd": w / max(float(aggregate(ref, h, True).std()), 1e-12)
+             for h, w in wasserstein_scores(syn, ref, horizons).items()}
+    for transform, name in (("identity", "r"), ("abs", "|r|"), ("square", "r^2")):
+        parts[f"ACF {name}"] = acf_score(syn, ref, max_lag, transform)
+    parts["leverage"] = leverage_score(syn, ref)
+    return parts
+
+
 def selection_score(synthetic: Any, reference: Any, horizons: Sequence[int] = (1, 5, 20), max_lag: int = 100) -> float:
     """One number to choose checkpoints by (lower is better): the Quant GAN scores summed.
 
     ``sum_h W1_h / sd_h + ACF score (r, |r|, r^2) + leverage score``, where W1_h is the
     EMD of h-day returns (:func:`wasserstein_scores`) divided by the reference's h-day
-    standard deviation so that every term is unit-free.
+    standard deviation so that every term is unit-free (the terms one by one:
+    :func:`selection_parts`).
     """
-    syn, ref = as_paths(synthetic), as_paths(reference)
-    total = 0.0
-    for h, w in wasserstein_scores(syn, ref, horizons).items():
-        total += w / max(float(aggregate(ref, h, True).std()), 1e-12)
-    for transform in ("identity", "abs", "square"):
-        total += acf_score(syn, ref, max_lag, transform)
-    return total + leverage_score(syn, ref)
+    return float(sum(selection_parts(synthetic, reference, horizons, max_lag).values()))
