@@ -38,10 +38,24 @@ def test_the_quant_gan_rows_reproduce_the_score_its_selector_chose(monkeypatch):
     assert facts["train"]["days"] > 3000 and facts["train"]["daily sd"] > facts["validation"]["daily sd"]
     (row,) = result["scores"]["Quant GAN (tiny mode)"]
     assert row["selection score"] == pytest.approx(result["chosen"][0]["score"], rel=1e-9)
-    scaled = result["scores"]
+    scores = {name: runs[0] for name, runs in result["scores"].items()}
     # normal paths at the validation period's own scale fit its 1-day returns better than at the training scale
-    assert scaled["i.i.d. normal, validation sd"][0]["W1 1-day / sd"] < scaled["i.i.d. normal, training sd"][0]["W1 1-day / sd"]
-    assert scaled["GJR-GARCH(1,1) t"][0]["pooled sd"] < facts["train"]["daily sd"]
+    w1 = {name: s["W1 1-day / sd"] for name, s in scores.items()}
+    assert w1["i.i.d. normal, validation sd"] < w1["i.i.d. normal, training sd"]
+    assert scores["GJR-GARCH(1,1) t"]["pooled sd"] < facts["train"]["daily sd"]
     text = returns_periods.periods_markdown(result)
     assert f"seed 0 step {result['chosen'][0]['step']} (" in text
-    assert "| variance ratio 20-day |" in text and "| GJR-GARCH(1,1) t |" in text and "Quant GAN: seed 0, at the checkpoint each fit chose" in text
+    assert "| variance ratio 20-day |" in text and "| GJR-GARCH(1,1) t |" in text
+    assert "Quant GAN: seed 0, at the checkpoint each fit chose" in text
+
+
+def test_the_command_scores_the_baselines_alone_and_refuses_a_negative_count(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(returns_periods, "log", lambda message: None)
+    out = tmp_path / "periods.md"
+    assert returns_periods.main(["--seeds", "0", "--paths", "50", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "| stationary bootstrap |" in text and "Quant GAN" not in text.split("| model |")[1]
+    assert "`python benchmarks/returns_periods.py --mode small --seed 0 --seeds 0 --paths 50 --out" in text
+    with pytest.raises(SystemExit):
+        returns_periods.main(["--seeds", "-1"])
+    assert "--seeds must be 0 or more" in capsys.readouterr().err
