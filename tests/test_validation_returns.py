@@ -1,5 +1,7 @@
 """Stylized facts and Quant GAN scores, each against a case with a known answer."""
 
+import warnings
+
 import numpy as np
 import pytest
 from arch.univariate import GARCH, Normal, ZeroMean
@@ -126,6 +128,10 @@ def test_scores_vanish_for_identical_sets_and_grow_with_difference(sp500, gaussi
     assert dy_metric(sp500, sp500) == 0 and acf_score(sp500, sp500, 50, "abs") == 0
     assert leverage_score(sp500, sp500) == 0
     assert dy_metric(gaussian, sp500) > 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning on the way
+        assert dy_metric(100 + sp500, sp500) == float("inf")  # no shared bin is no match, not a perfect one
+        assert dy_metric(np.r_[sp500[:10], 100 + sp500], sp500) > 0
     assert acf_score(gaussian, sp500, 50, "abs") > acf_score(sp500[:2500], sp500[2500:], 50, "abs")
     w = wasserstein_scores(2 * sp500, sp500, horizons=(1, 5))
     assert w[1] == pytest.approx(np.mean(np.abs(sp500)), rel=0.01)  # shifting by scale: W1 = E|r|

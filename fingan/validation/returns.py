@@ -322,14 +322,19 @@ def dy_metric(synthetic: Any, reference: Any, horizon: int = 1, bins: int = 50) 
 
     :math:`\sum_x |\log \hat p_{ref}(x) - \log \hat p_{syn}(x)|` over histogram bins
     (shared edges from the reference) where both densities are positive, for the
-    ``horizon``-day returns. 0 for identical histograms.
+    ``horizon``-day returns. 0 for identical histograms; ``inf`` when the two share no
+    bin (e.g. no synthetic return falls within the reference's range), where the sum
+    would otherwise be empty and read as a perfect match.
     """
     ref = aggregate(reference, horizon, True).ravel()
     syn = aggregate(synthetic, horizon, True).ravel()
     edges = np.histogram_bin_edges(ref, bins=bins)
     p_ref, _ = np.histogram(ref, bins=edges, density=True)
-    p_syn, _ = np.histogram(syn, bins=edges, density=True)
-    both = (p_ref > 0) & (p_syn > 0)
+    counts, _ = np.histogram(syn, bins=edges)
+    both = (p_ref > 0) & (counts > 0)
+    if not both.any():
+        return float("inf")
+    p_syn = counts / np.diff(edges) / counts.sum()  # numpy's density=True, which warns on an empty histogram
     return float(np.abs(np.log(p_ref[both]) - np.log(p_syn[both])).sum())
 
 
