@@ -70,6 +70,9 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, memory 2/20/120 d": {"memory": (2.0, 20.0, 120.0)},
     "SVNN, sign -0.5": {"memory_sign": -0.5},
     "SVNN, sign -1.2": {"memory_sign": -1.2},
+    "SVNN, sign -1.0": {"memory_sign": -1.0},
+    "SVNN, sign -1.2, memory spread 0.075/0.15/0.15/0.15":
+        {"memory_sign": -1.2, "memory_spread": (0.075, 0.15, 0.15, 0.15)},
     "SVNN, memory spread 0.3 (default 0.15)": {"memory_spread": 0.3},
     "SVNN, memory 2/20/120/500/1000 d": {"memory": (2.0, 20.0, 120.0, 500.0, 1000.0)},
     "SVNN, memory spread 0.15/0.15/0.15/0.45 (slow term 3x)": {"memory_spread": (0.15, 0.15, 0.15, 0.45)},

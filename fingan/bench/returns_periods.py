@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="first Quant GAN seed")
     p.add_argument("--seeds", type=int, default=1,
                    help="Quant GAN fits (seed, seed + 1, ...); 0 scores the baselines only")
-    p.add_argument("--paths", type=positive_int, default=200, help="validation-length paths per model")
+    p.add_argument("--paths", type=positive_int, default=200,
+                   help="validation-length paths per model (200: the Quant GAN selector's own paths)")
     add_device_flag(p)
     p.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = p.parse_args(argv)
