@@ -27,12 +27,9 @@ from fingan.bench.settings import MODES, TRAIN_END, VALID_END, quantgan_options
 from fingan.cli_args import add_device_flag, positive_int
 from fingan.data.prices import load_prices
 from fingan.data.returns import log_returns, split_periods
-from fingan.models.quantgan import QuantGAN
+from fingan.models.quantgan import SELECTION_SEED, QuantGAN
 from fingan.validation import returns as R
 from fingan.validation.tables import markdown_table
-
-SELECTION_SEED = 12345  # the seed QuantGAN's checkpoint selector draws its validation paths with
-
 
 def period_facts(series: Any) -> dict[str, float]:
     """Scale, tails, clustering, leverage and mean reversion of one real return series."""

@@ -23,6 +23,7 @@ from fingan.validation.returns import selection_score
 
 REGIME_NAMES = {2: ("calm", "stressed"), 3: ("calm", "normal", "stressed")}
 GENERATORS = {"svnn": SVNN, "tcn": TCN}
+SELECTION_SEED = 12345  # the checkpoint selector's validation paths: the same draws at every check
 
 
 @dataclass
@@ -360,7 +361,7 @@ class QuantGAN(PathModel, Recipe):
             if not crossed and trainer.step != trainer.config.steps:
                 return
             self._last_scored = trainer.step
-            synthetic = self._generate_returns(cfg.select_paths, length, seed=12345, trainer=trainer)
+            synthetic = self._generate_returns(cfg.select_paths, length, seed=SELECTION_SEED, trainer=trainer)
             try:
                 value = selection_score(synthetic.transpose(0, 2, 1).reshape(-1, length), reference)
             except DataError:  # a diverged generator (overflowing or constant paths) is never the checkpoint
