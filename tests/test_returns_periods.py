@@ -58,4 +58,4 @@ def test_the_command_scores_the_baselines_alone_and_refuses_a_negative_count(tmp
     assert "`python benchmarks/returns_periods.py --mode small --seed 0 --seeds 0 --paths 50 --out" in text
     with pytest.raises(SystemExit):
         returns_periods.main(["--seeds", "-1"])
-    assert "--seeds must be 0 or more" in capsys.readouterr().err
+    assert "argument --seeds: must be >= 0, got -1" in capsys.readouterr().err

@@ -22,27 +22,27 @@ import numpy as np
 import pandas as pd
 
 from fingan.bench.report import log, machine_description, parser, publish
-from fingan.bench.returns import _baselines, _mean_sd, _seeds_text
+from fingan.bench.returns import _baselines, _mean_sd, _seeds_text, long_path_facts
 from fingan.bench.settings import MODES, TRAIN_END, VALID_END, quantgan_options
-from fingan.cli_args import add_device_flag, positive_int
+from fingan.cli_args import add_device_flag, non_negative_int, positive_int
 from fingan.data.prices import load_prices
 from fingan.data.returns import log_returns, split_periods
 from fingan.models.quantgan import SELECTION_SEED, QuantGAN
 from fingan.validation import returns as R
 from fingan.validation.tables import markdown_table
 
+
 def period_facts(series: Any) -> dict[str, float]:
     """Scale, tails, clustering, leverage and mean reversion of one real return series."""
     x = R.as_paths(series)
-    acf_abs = R.acf(np.abs(x), 50)[0]
+    # clustering and leverage as the returns benchmark's long-path table defines them
+    shared = {k: v for k, v in long_path_facts(x).items() if k.startswith(("acf |r|", "mean leverage"))}
     return {
         "days": float(x.shape[1]),
         "daily sd": float(x.std()),
         "excess kurtosis": float(R.excess_kurtosis(x)[0]),
         "acf r lag 1": float(R.acf(x, 1)[0, 0]),
-        "acf |r| lag 1": float(acf_abs[0]), "acf |r| lag 5": float(acf_abs[4]),
-        "acf |r| lag 20": float(acf_abs[19]), "acf |r| lag 50": float(acf_abs[49]),
-        "mean leverage lags 1-10": float(R.leverage(x, 10).mean()),
+        **shared,
         # Lo and MacKinlay's variance ratio: below 1 when returns revert over the horizon
         "variance ratio 20-day": float(R.aggregate(x, 20, True).var() / (20 * x.var())),
     }
@@ -114,15 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser("returns-periods", __doc__)
     p.add_argument("--mode", choices=sorted(MODES), default="small", help="the Quant GAN's size")
     p.add_argument("--seed", type=int, default=0, help="first Quant GAN seed")
-    p.add_argument("--seeds", type=int, default=1,
+    p.add_argument("--seeds", type=non_negative_int, default=1,
                    help="Quant GAN fits (seed, seed + 1, ...); 0 scores the baselines only")
     p.add_argument("--paths", type=positive_int, default=200,
                    help="validation-length paths per model (200: the Quant GAN selector's own paths)")
     add_device_flag(p)
     p.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = p.parse_args(argv)
-    if args.seeds < 0:
-        p.error("--seeds must be 0 or more")
     seeds = list(range(args.seed, args.seed + args.seeds))
     result = periods_benchmark(args.mode, seeds, args.paths, args.device)
     note = (f"\nTrain to {TRAIN_END}, validation to {VALID_END}, test after (as in `fingan bench returns`). "
