@@ -300,6 +300,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
+    p.add_argument("--selection", choices=["unconditional", "origin"],
+                   help="what the validation score draws: paths from the model's stationary state (default) or, "
+                        "SVNN only, scenarios continuing the training returns from the validation period's first day")
 
 
 def add_corrgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:

@@ -294,6 +294,9 @@ def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
     assert "half-lives must be positive" in capsys.readouterr().err
     assert main([*base, "--critic-inputs", "r,cube"]) != 0
     assert "critic_inputs" in capsys.readouterr().err
+    assert main([*base, "--generator", "tcn", "--selection", "origin"]) != 0  # the flag reaches the config
+    err = capsys.readouterr().err
+    assert "selection='origin' needs the SVNN generator" in err and len(err.strip().splitlines()) == 1
 
 
 def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, monkeypatch, capsys):

@@ -9,7 +9,8 @@ from fingan.data import load_prices, log_returns, split_periods
 from fingan.errors import CheckpointError, ConfigError, DataError
 from fingan.models import QuantGAN, load_model
 from fingan.nets import TCN, TCNCritic, receptive_field
-from fingan.validation.returns import excess_kurtosis, wasserstein_scores
+from fingan.models.quantgan import SELECTION_SEED
+from fingan.validation.returns import excess_kurtosis, selection_score, wasserstein_scores
 
 TINY = {"hidden": 16, "dilations": (1, 2, 4), "window": 48, "batch_size": 32, "log_every": 25, "device": "cpu"}
 
@@ -113,6 +114,22 @@ def test_checkpoint_is_chosen_on_the_validation_period(fitted):
     assert any("validation_score" in r for r in fitted.history_)
 
 
+def test_origin_selection_scores_the_continuation_of_the_training_returns(periods):
+    train, valid = periods[0].iloc[-800:], periods[1].iloc[:250]  # the filter reads the history day by day
+    gan = QuantGAN(steps=10, select_every=5, select_paths=20, selection="origin", memory=(2.0, 20.0),
+                   **{**TINY, "log_every": 5})
+    gan.fit(train, valid)
+    assert [s["step"] for s in gan.selection_] == [5, 10]
+    reference = valid.to_numpy().ravel()
+    # the chosen checkpoint's recorded score is that of its scenarios from the validation period's first day ...
+    continued = gan.forecast_paths(train, None, 20, len(valid), seed=SELECTION_SEED)[0, ..., 0]
+    recorded = min(s["score"] for s in gan.selection_)
+    assert selection_score(continued, reference) == pytest.approx(recorded, rel=1e-9)
+    # ... not that of its unconditional paths
+    stationary = gan.sample(20, len(valid), seed=SELECTION_SEED).to_numpy().T
+    assert abs(selection_score(stationary, reference) - recorded) > 1e-3
+
+
 def test_validation_must_follow_the_training_period(periods):
     train, valid, _ = periods
     with pytest.raises(DataError, match="after the training period"):
@@ -175,7 +192,9 @@ def test_multi_asset_paths_have_one_column_per_path_and_asset():
 
 @pytest.mark.parametrize(
     "options, message",
-    [({"window": 10}, "receptive field"), ({"hidden": 0}, "positive"), ({"conditional": True, "n_regimes": 1}, "n_regimes")],
+    [({"window": 10}, "receptive field"), ({"hidden": 0}, "positive"), ({"conditional": True, "n_regimes": 1}, "n_regimes"),
+     ({"selection": "history"}, "selection must be one of unconditional, origin"),
+     ({"selection": "origin", "generator": "tcn"}, "needs the SVNN generator")],
 )
 def test_bad_options_fail_early(options, message):
     with pytest.raises(ConfigError, match=message):

@@ -307,6 +307,12 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
     assert (f"| pure TCN | {np.mean(lag1):.3f} ± {np.std(lag1, ddof=1):.3f} | "
             f"{np.mean(lag5):.3f} ± {np.std(lag5, ddof=1):.3f} |") in facts_table
     assert "| real (train) |" in facts_table and "| GJR-GARCH(1,1) t |" in facts_table
+    # each fit is scored on validation both ways; the default selector's own score is the unconditional one
+    for run in result["runs"]["Quant GAN"]:
+        assert run["validation score"] == pytest.approx(run["selected score"], rel=1e-9)
+        assert np.isfinite(run["validation from origin"]) and run["validation from origin"] != run["validation score"]
+    assert all(np.isnan(r["validation from origin"]) for r in tcn_runs)  # the pure TCN reads no history
+    assert "| validation from origin |" in text
     # the test period is also scored with scenarios continuing the history: the GAN's and
     # GARCH's differ from their unconditional paths; the stateless bootstrap keeps its own
     assert "scenarios from the test period's first day" in text and "| beats GJR-t from origin |" in text

@@ -23,6 +23,7 @@ from fingan.validation.returns import selection_score
 
 REGIME_NAMES = {2: ("calm", "stressed"), 3: ("calm", "normal", "stressed")}
 GENERATORS = {"svnn": SVNN, "tcn": TCN}
+SELECTIONS = ("unconditional", "origin")  # what the checkpoint selector's validation paths start from
 SELECTION_SEED = 12345  # the checkpoint selector's validation paths: the same draws at every check
 
 
@@ -100,6 +101,14 @@ class QuantGANConfig:
         them every ``select_every`` steps (0: ten times per run) and keep the best.
     select_paths : int
         Paths drawn for each validation score.
+    selection : {"unconditional", "origin"}
+        What the validation score draws: ``"unconditional"`` paths from the model's
+        stationary state (what :meth:`QuantGAN.sample` gives without a history), or, with
+        ``"origin"`` (SVNN only), paths that continue the training returns into the
+        validation period from the volatility the model reads in them (what
+        :meth:`QuantGAN.forecast_paths` gives on the validation period's first day), which
+        scores the checkpoint as scenarios from today's market are used. It costs one
+        filter pass over the training returns per score.
     trainer : TrainerConfig
         Options of the training loop: ``wgan-gp`` (Adam, betas (0, 0.9), gradient penalty
         10) with one critic step per generator step, a four times larger critic
@@ -129,6 +138,7 @@ class QuantGANConfig:
     regime_lookback: int = 21
     select_every: int = 0
     select_paths: int = 200
+    selection: Literal["unconditional", "origin"] = "unconditional"
     trainer: TrainerConfig = field(
         default_factory=lambda: TrainerConfig(
             objective="wgan-gp", steps=2000, batch_size=64, n_critic=1, lr_g=1e-4, lr_d=4e-4, ema_decay=0.99,
@@ -251,6 +261,10 @@ class QuantGAN(PathModel, Recipe):
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
+        if cfg.selection not in SELECTIONS:
+            raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, not {cfg.selection!r}")
+        if cfg.selection == "origin" and cfg.generator != "svnn":
+            raise ConfigError("selection='origin' needs the SVNN generator: the pure TCN cannot read a history")
         if cfg.conditional and (cfg.n_regimes < 2 or cfg.regime_lookback < 2):
             raise ConfigError("a conditional Quant GAN needs n_regimes >= 2 and regime_lookback >= 2")
         self.transform_: ReturnTransform | None = None
@@ -342,14 +356,14 @@ class QuantGAN(PathModel, Recipe):
             labels_np = np.searchsorted(self.regime_edges_, start_vol[keep])
             data, labels = data[torch.from_numpy(keep)], torch.from_numpy(labels_np)
             self.regime_shares_ = np.bincount(labels_np, minlength=cfg.n_regimes) / len(labels_np)
-        callbacks = () if validation is None else (self._selector(validation),)
+        callbacks = () if validation is None else (self._selector(validation, frame),)
         self.selection_, self.best_step_ = [], None
         self._train(data, labels, out_dir=out_dir, resume=resume, callbacks=callbacks)
         if validation is not None and self._best_state is not None:
             self.trainer_.sampling_generator.load_state_dict(self._best_state)
         return self
 
-    def _selector(self, validation: pd.DataFrame):
+    def _selector(self, validation: pd.DataFrame, history: pd.DataFrame):
         cfg = self.config
         every = cfg.select_every or max(1, cfg.trainer.steps // 10)
         reference = validation.to_numpy().T  # (assets, T): each asset's history is one path
@@ -361,8 +375,11 @@ class QuantGAN(PathModel, Recipe):
             if not crossed and trainer.step != trainer.config.steps:
                 return
             self._last_scored = trainer.step
-            synthetic = self._generate_returns(cfg.select_paths, length, seed=SELECTION_SEED, trainer=trainer)
             try:
+                if cfg.selection == "origin":  # the training returns' continuation into the validation period
+                    synthetic = self.forecast_paths(history, None, cfg.select_paths, length, seed=SELECTION_SEED)[0]
+                else:
+                    synthetic = self._generate_returns(cfg.select_paths, length, seed=SELECTION_SEED, trainer=trainer)
                 value = selection_score(synthetic.transpose(0, 2, 1).reshape(-1, length), reference)
             except DataError:  # a diverged generator (overflowing or constant paths) is never the checkpoint
                 value = float("inf")
