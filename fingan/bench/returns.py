@@ -148,7 +148,8 @@ def long_path_facts(paths: Any) -> dict[str, float]:
 
 def validation_scores(model: QuantGAN, train: pd.DataFrame, valid: pd.DataFrame) -> tuple[float, float]:
     """A fitted Quant GAN's selection score on ``valid`` for its unconditional paths and for its
-    scenarios continuing ``train`` (``selection="unconditional"`` and ``"origin"``), drawn as the selector draws them."""
+    scenarios continuing ``train`` (what ``selection="unconditional"`` and ``"origin"`` score),
+    drawn as the selector draws them; NaN for the second when the model reads no history."""
     reference, n, length = valid.to_numpy().ravel(), model.config.select_paths, len(valid)
     stationary = model.sample(n, length, seed=SELECTION_SEED).to_numpy().T
     if not model.reads_history:  # the pure TCN has no scenarios from a history
@@ -355,8 +356,8 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
     if result["ablation"]:
         gjr_runs = runs["GJR-GARCH(1,1) t"][:len(result["ablation seeds"])]
         garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES} for p in ("test", ORIGIN)}
-        header = ["variant", "validation score", "validation from origin", *SCORES, "beats GJR-t", "beats GJR-t from origin", "acf |r| lag 1",
-                  "fit s"]
+        header = ["variant", "validation score", "validation from origin", *SCORES, "beats GJR-t",
+                  "beats GJR-t from origin", "acf |r| lag 1", "fit s"]
         rows = []
         for name, variant in result["ablation"].items():
             if "failed" in variant:
@@ -372,8 +373,8 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                          _cell(variant, lambda r: r["long facts"]["acf |r| lag 1"], ".3f"),
                          f"{_mean(variant, lambda r: r['fit seconds']):.0f}"])
         gjr_acf = _mean(gjr_runs, lambda r: r["long facts"]["acf |r| lag 1"])
-        rows.append(["GJR-GARCH(1,1) t", "", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "", f"{gjr_acf:.3f}",
-                     ""])
+        rows.append(["GJR-GARCH(1,1) t", "", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "",
+                     f"{gjr_acf:.3f}", ""])
         seeds_text = _seeds_text(result["ablation seeds"])
         parts.append(f"**Ablation** ({seeds_text}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better, "
