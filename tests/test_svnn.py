@@ -327,3 +327,13 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
         bench.returns_benchmark("tiny", seeds=(0,), ablation=True, variants=["nope"], log=lambda m: None)
     with pytest.raises(ConfigError, match="ablation_seeds"):
         bench.returns_benchmark("tiny", seeds=(0,), ablation=True, ablation_seeds=2, log=lambda m: None)
+
+
+def test_the_filters_one_day_innovations_equal_the_nets():
+    torch.manual_seed(0)
+    net = SVNN(3, 2, hidden=8, dilations=(1, 2))
+    with torch.no_grad():
+        for p in net.innovation.parameters():  # a strongly nonlinear map, both sides of every PReLU
+            p.normal_()
+    z = torch.randn(50, 3)
+    torch.testing.assert_close(net._innovation_step(z), net.innovations(z[:, None])[:, 0], rtol=1e-5, atol=1e-5)

@@ -282,7 +282,11 @@ class SVNN(nn.Module):
 
     def _innovation_step(self, z: torch.Tensor) -> torch.Tensor:
         """:meth:`innovations` of one day's noise (batch, in) -> (batch, out), as matrix products: the
-        filter calls it a dozen times a day, where 1x1 convolutions cost several times more."""
+        filter calls it a dozen times a day, where 1x1 convolutions cost several times more.
+
+        Equal to :meth:`innovations` up to float rounding (about 1e-6), not bitwise, so
+        training keeps the convolutions and recorded training runs stay reproducible.
+        """
         first, prelu, last = self.innovation
         h = F.linear(z, first.weight[..., 0], first.bias)
         h = torch.where(h >= 0, h, prelu.weight * h)
