@@ -204,3 +204,52 @@ def test_reversal_terms_make_returns_revert_and_survive_filter_continuation_and_
     loaded = QuantGAN.load(gan.save(tmp_path / "reversal.pt"), device="cpu")
     assert loaded.config.reversal == (0.0, -0.1)
     pd.testing.assert_frame_equal(loaded.sample(4, 30, seed=2), gan.sample(4, 30, seed=2))
+
+
+def test_latent_volatility_clusters_without_returns_causing_it_and_survives_filter_continuation_and_save(tmp_path):
+    torch.manual_seed(0)
+    net = SVNN(3, 1, memory=(2.0, 50.0), hidden=8, dilations=(1, 2), latent_spread=(0.0, 0.5))
+    w, v = net.innovation_linear.weight[..., 0].detach(), net.latent_linear.detach()
+    assert abs(float(w @ v.T)) < 1e-6 and abs(float(v.norm()) - 1) < 1e-6  # independent unit shocks at the start
+    with torch.no_grad():
+        net.context.head.weight.zero_()
+        net.context.head.bias.zero_()
+        net.memory_size.zero_()
+        net.memory_sign.zero_()  # only the latent terms move the volatility
+        noise, sigma, mu, eps = _generated(net, 20000)
+    log_vol, r = sigma[0, :, 0].log().numpy(), (sigma * eps + mu)[0, :, 0].numpy()
+    assert 0.4 < log_vol.std() < 0.6  # the spread it was given
+    acf = lambda x, lag: np.corrcoef(x[lag:], x[:-lag])[0, 1]  # noqa: E731
+    assert acf(np.abs(r), 1) > 0.1 and acf(np.abs(r), 20) > 0.05  # clustering, for weeks
+    # ... that no return caused: tomorrow's volatility does not follow today's move
+    assert abs(np.corrcoef(log_vol[1:], np.abs(eps[0, :-1, 0].numpy()))[0, 1]) < 0.03
+    # given the path's own noise the filter follows it exactly, and the continuation equals the net
+    days = 1200  # the averages start at 0: after 1000 days the 50-day one has forgotten that
+    rf, first = net.context.receptive_field, net.receptive_field - 1
+    found = net.filter((sigma * eps + mu)[0, :days], noise[:, first - rf:first + days], keep=[1150])
+    torch.testing.assert_close(found.sigma[1000:, 0], sigma[0, 1000:days], atol=1e-4, rtol=0)
+    fresh = torch.randn(1, 40, 3)
+    with torch.no_grad():
+        expected = net(torch.cat([noise[:, :first + 1150], fresh], dim=1))[:, -40:]
+        continued = net.continuation(found.context[0], found.size[0], found.sign[0], fresh, latent=found.latent[0])
+        without = net.continuation(found.context[0], found.size[0], found.sign[0], fresh)
+    torch.testing.assert_close(continued, expected, atol=1e-4, rtol=0)
+    assert not torch.allclose(without, expected, atol=1e-3)  # the latent state matters
+    # from fresh prior draws the particles find the latent volatility in the returns alone
+    found = net.filter((sigma * eps + mu)[0, :1000], torch.randn(64, rf + 1000, 3), generator=torch.Generator())
+    assert np.corrcoef(found.volatility()[200:, 0].log().numpy(), log_vol[200:1000])[0, 1] > 0.5
+    with pytest.raises(ConfigError, match="latent_spread needs memory"):
+        SVNN(3, 1, latent_spread=0.2)
+    for options in ({"generator": "tcn"}, {"memory": ()}):
+        with pytest.raises(ConfigError, match="latent_spread needs the SVNN"):
+            QuantGAN(latent_spread=0.2, **options)
+    for bad in (-0.1, (0.1, 0.1), "slow"):
+        with pytest.raises(ConfigError, match="latent_spread"):
+            QuantGAN(latent_spread=bad)
+    gan = QuantGAN(steps=5, memory=(3.0, 30.0), latent_spread=[0.0, 0.3], **TINY).fit(garch_series(700, seed=4))
+    assert gan.config.latent_spread == (0.0, 0.3)
+    loaded = QuantGAN.load(gan.save(tmp_path / "latent.pt"), device="cpu")
+    pd.testing.assert_frame_equal(loaded.sample(4, 30, seed=2), gan.sample(4, 30, seed=2))
+    history = garch_series(400, seed=5)
+    np.testing.assert_allclose(loaded.forecast_paths(history, None, 8, 10, seed=1),
+                               gan.forecast_paths(history, None, 8, 10, seed=1))

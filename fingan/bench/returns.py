@@ -125,6 +125,9 @@ ABLATION: dict[str, dict[str, Any]] = {
     "checkpoint chosen from the origin": {**_BOUNDED, "reversal": (-0.2, -0.1, 0.0, 0.0), "selection": "origin"},
     "SVNN, memory spread 0/0.15/0.25/0.35, checkpoint chosen from the origin":
         {"memory_spread": (0.0, 0.15, 0.25, 0.35), "selection": "origin"},
+    "SVNN, latent volatility 0/0.15/0.15/0.15": {"latent_spread": (0.0, 0.15, 0.15, 0.15)},
+    "SVNN, latent volatility 0/0.1/0.2/0.3": {"latent_spread": (0.0, 0.1, 0.2, 0.3)},
+    "SVNN, latent volatility 0/0/0.25/0.25": {"latent_spread": (0.0, 0.0, 0.25, 0.25)},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.

@@ -68,6 +68,13 @@ class QuantGANConfig:
         returns revert over weeks (:class:`~fingan.nets.SVNN`). The value is where the
         multiples start: the share of a shock each term takes back or adds, in (-1, 1), one
         number for every term or one per half-life. ``None``: no such terms.
+    latent_spread : float or tuple of float or None
+        SVNN only (needs ``memory``): add to the log-volatility, for each memory
+        half-life, an average of latent shocks drawn from the noise independently of the
+        innovations, a volatility that drifts slowly without any return causing it (the
+        stochastic-volatility model's latent factor; :class:`~fingan.nets.SVNN`). The value
+        is the standard deviation each term starts adding to the log-volatility, one
+        number for every term or one per half-life; ``None``: no such terms.
     max_drift : float or None
         SVNN only: softly bound the drift to this many volatilities
         (:math:`\mu_t = b \sigma_t \tanh(m_t / b)`); ``None`` leaves it free.
@@ -124,6 +131,7 @@ class QuantGANConfig:
     memory_spread: float | tuple[float, ...] = 0.15
     memory_sign: float = -0.8
     reversal: float | tuple[float, ...] | None = None
+    latent_spread: float | tuple[float, ...] | None = None
     max_drift: float | None = None
     lambert_w: bool = False
     hidden: int = 80
@@ -178,11 +186,11 @@ def _per_term(value: Any, n_terms: int, name: str) -> float | tuple[float, ...]:
     return values
 
 
-def _check_spread(spread: Any, n_terms: int) -> float | tuple[float, ...]:
-    """``memory_spread`` as one float or a tuple of one per memory term, each non-negative."""
-    values = _per_term(spread, n_terms, "memory_spread")
+def _check_spread(spread: Any, n_terms: int, name: str = "memory_spread") -> float | tuple[float, ...]:
+    """A spread option (``name``) as one float or a tuple of one per memory term, each non-negative."""
+    values = _per_term(spread, n_terms, name)
     if not all(v >= 0 for v in np.atleast_1d(values)):
-        raise ConfigError(f"memory_spread must be non-negative log-volatilities, got {spread}")
+        raise ConfigError(f"{name} must be non-negative log-volatilities, got {spread}")
     return values
 
 
@@ -258,6 +266,10 @@ class QuantGAN(PathModel, Recipe):
             if cfg.generator != "svnn" or not cfg.memory:
                 raise ConfigError("reversal needs the SVNN generator with memory half-lives (it reads their averages)")
             cfg.reversal = _check_reversal(cfg.reversal, len(cfg.memory))
+        if cfg.latent_spread is not None:
+            if cfg.generator != "svnn" or not cfg.memory:
+                raise ConfigError("latent_spread needs the SVNN generator with memory half-lives (it averages over them)")
+            cfg.latent_spread = _check_spread(cfg.latent_spread, len(cfg.memory), "latent_spread")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
@@ -290,7 +302,8 @@ class QuantGAN(PathModel, Recipe):
         options = {"hidden": cfg.hidden, "dilations": cfg.dilations, "kernel_size": cfg.kernel_size,
                    "n_classes": cfg.n_regimes if cfg.conditional else 0}
         extra = ({"memory": cfg.memory, "memory_spread": cfg.memory_spread, "memory_sign": cfg.memory_sign,
-                  "max_drift": cfg.max_drift, "reversal": cfg.reversal}
+                  "max_drift": cfg.max_drift, "reversal": cfg.reversal,
+                  "latent_spread": cfg.latent_spread}
                  if cfg.generator == "svnn" else {})
         generator = GENERATORS[cfg.generator](cfg.noise_dim, n_assets, **options, **extra)
         critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, window_features=cfg.critic_window_features,
@@ -617,7 +630,7 @@ class QuantGAN(PathModel, Recipe):
                     y = labels[block].repeat_interleave(n_paths)
                     y_context = labels[block].repeat_interleave(particles)
                 paths = net.continuation(context, result.size[rows, cols], result.sign[rows, cols], noise, y,
-                                         index=index, y_context=y_context)
+                                         index=index, y_context=y_context, latent=result.latent[rows, cols])
                 values = self.transform_.inverse_transform(paths.float().cpu().numpy().astype(float))
                 out[block] = values.reshape(-1, n_paths, horizon, len(self.columns_))
         finally:

@@ -206,6 +206,16 @@ class SVNN(nn.Module):
     about j days: :math:`d_j < 0` makes returns revert, as index returns do over weeks
     (variance ratios below 1, Lo and MacKinlay 1988).
 
+    With ``latent_spread`` (one value, or one per half-life) the log-volatility also
+    carries, for each half-life j, the same kind of average of a *latent* shock
+    :math:`\eta_t = v^\top Z_t` (a learned direction of the current noise, started
+    orthogonal to the innovations' linear map), :math:`\log\sigma_t \mathrel{+}=
+    \sum_j b_j \bar\eta_{j,t}`: a slowly varying volatility that no return caused, the
+    stochastic-volatility model's log-AR(1) factor (Taylor 1986), beside the EGARCH-style
+    terms that returns drive. ``latent_spread`` sets where :math:`b_j` starts, as the
+    standard deviation each term adds to the log-volatility; 0 leaves a term out at
+    the start (it can still be learned).
+
     :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``; with ``max_drift``
     the drift is softly bounded to :math:`\pm` ``max_drift`` :math:`\sigma_t`
     (:math:`\mu_t = b \sigma_t \tanh(m_t / b)` for the TCN's output :math:`m_t`), so it
@@ -225,6 +235,7 @@ class SVNN(nn.Module):
         memory_spread: float | Sequence[float] = 0.15,
         memory_sign: float = -0.5,
         reversal: float | Sequence[float] | None = None,
+        latent_spread: float | Sequence[float] | None = None,
         warmup: int | None = None,
         max_drift: float | None = None,
         **tcn_options,
@@ -233,6 +244,8 @@ class SVNN(nn.Module):
         memory = check_half_lives(memory)
         if reversal is not None and not memory:
             raise ConfigError("reversal needs memory half-lives: it reads the memory's averages of past innovations")
+        if latent_spread is not None and not memory:
+            raise ConfigError("latent_spread needs memory half-lives: the latent shocks are averaged over them")
         if max_drift is not None and not max_drift > 0:
             raise ConfigError(f"max_drift must be positive (volatilities) or None, got {max_drift}")
         self.out_channels = out_channels
@@ -274,6 +287,20 @@ class SVNN(nn.Module):
             self.reversal = nn.Parameter(start.repeat(out_channels, 1))
         else:
             self.reversal = None
+        if latent_spread is not None:
+            # a direction of the noise for the latent shocks, orthogonal to the innovations' linear
+            # map where the noise has room for it (noise channels > assets), of unit length
+            v = torch.randn(out_channels, in_channels)
+            w = self.innovation_linear.weight[..., 0].detach()
+            if in_channels > out_channels:
+                q = torch.linalg.qr(w.T).Q  # (in, out): the innovations' row space
+                v = v - (v @ q) @ q.T
+            self.latent_linear = nn.Parameter(v / v.norm(dim=1, keepdim=True))
+            spread = torch.as_tensor(latent_spread, dtype=decay.dtype).expand(len(memory))
+            # an average of unit-variance shocks has sd sqrt((1 - lambda) / (1 + lambda))
+            self.memory_latent = nn.Parameter(spread / torch.sqrt((1 - decay) / (1 + decay)))
+        else:
+            self.latent_linear = self.memory_latent = None
 
     def innovations(self, x: torch.Tensor) -> torch.Tensor:
         """epsilon_t = g(Z_t) for every step of the noise x (batch, L, in) -> (batch, L, out)."""
@@ -292,6 +319,12 @@ class SVNN(nn.Module):
         h = torch.where(h >= 0, h, prelu.weight * h)
         return F.linear(z, self.innovation_linear.weight[..., 0]) + F.linear(h, last.weight[..., 0], last.bias)
 
+    def latent_shocks(self, x: torch.Tensor) -> torch.Tensor:
+        """eta_t = v^T Z_t (..., in) -> (..., out): the latent volatility shocks of the noise (zeros without them)."""
+        if self.latent_linear is None:
+            return x.new_zeros(*x.shape[:-1], self.out_channels)
+        return x @ self.latent_linear.T
+
     def components(
         self, x: torch.Tensor, y: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -307,8 +340,8 @@ class SVNN(nn.Module):
         sign = None
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
-            size, sign = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all))
-            log_vol = log_vol + self._memory_terms(size, sign)
+            size, sign, latent = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all, x))
+            log_vol = log_vol + self._memory_terms(size, sign, latent)
         sigma = self._sigma(log_vol)
         return sigma, self._drift(mu, sigma, sign), eps
 
@@ -324,14 +357,15 @@ class SVNN(nn.Module):
             mu = mu + sigma * (sign * self.reversal).sum(-1)
         return mu
 
-    @staticmethod
-    def _memory_inputs(eps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """What the memory averages: centred sizes (E|eps| of a standard normal: no level shift) and signs."""
-        return eps.abs() - (2 / torch.pi) ** 0.5, eps
+    def _memory_inputs(self, eps: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """What the memory averages, from innovations ``eps`` and the noise ``z`` they came from:
+        centred sizes (E|eps| of a standard normal: no level shift), signs and latent shocks."""
+        return eps.abs() - (2 / torch.pi) ** 0.5, eps, self.latent_shocks(z)
 
-    def _memory_terms(self, size: torch.Tensor, sign: torch.Tensor) -> torch.Tensor:
+    def _memory_terms(self, size: torch.Tensor, sign: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
         """Log-volatility added by the averages (..., assets, J) -> (..., assets)."""
-        return (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
+        terms = (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
+        return terms if self.memory_latent is None else terms + (latent * self.memory_latent).sum(-1)
 
     def _solve_innovations(self, start: torch.Tensor, wanted: torch.Tensor, steps: int) -> torch.Tensor:
         """Noise z near ``start`` (batch, in) with g(z) = ``wanted`` (batch, out), by Gauss-Newton steps.
@@ -397,7 +431,10 @@ class SVNN(nn.Module):
         (:meth:`_innovation_log_density` over :math:`\prod \sigma_t`). The particles differ
         in the noise directions the series does not pin down; when the effective number
         of particles falls below K / 2 they are resampled (systematic resampling, with
-        ``generator``). The memory averages start at 0, their mean.
+        ``generator``). The memory averages start at 0, their mean. The latent volatility
+        shocks (``latent_spread``) read noise directions the returns do not pin down, so
+        each particle keeps its prior draws of them and the weights pick the particles
+        whose latent volatility explains the returns best.
 
         ``keep`` lists days p in [0, T] whose state (before day p is generated) is
         returned for :meth:`continuation`. ``y`` (K, T) are class labels of a conditional
@@ -414,7 +451,7 @@ class SVNN(nn.Module):
         noise = prior.clone()
         n_memory = 0 if self.memory_logit is None else self.memory_logit.shape[-1]
         size = target.new_zeros(n_particles, assets, n_memory)
-        sign = torch.zeros_like(size)
+        sign, latent = torch.zeros_like(size), torch.zeros_like(size)
         log_weight = target.new_zeros(n_particles)
         decay = torch.sigmoid(self.memory_logit) if n_memory else None
         sigma, mu, eps = (target.new_empty(steps, n_particles, assets) for _ in range(3))
@@ -424,6 +461,7 @@ class SVNN(nn.Module):
         for t in range(steps + 1):
             if t in keep[slot:slot + 1]:
                 out.context[slot], out.size[slot], out.sign[slot] = noise[:, t:t + rf], size, sign
+                out.latent[slot] = latent
                 out.weight[slot] = torch.softmax(log_weight, 0)
                 slot += 1
             if t == steps:
@@ -431,7 +469,7 @@ class SVNN(nn.Module):
             state = self.context(noise[:, t:t + rf], None if y is None else y[:, t])[:, 0]
             log_vol, raw_mu = state.split(assets, dim=-1)
             if n_memory:
-                log_vol = log_vol + self._memory_terms(size, sign)
+                log_vol = log_vol + self._memory_terms(size, sign, latent)
             sigma[t] = self._sigma(log_vol)
             mu[t] = self._drift(raw_mu, sigma[t], sign)
             wanted = (target[t] - mu[t]) / sigma[t]
@@ -441,16 +479,17 @@ class SVNN(nn.Module):
             log_weight = log_weight - log_weight.max()
             weights[t] = torch.softmax(log_weight, 0)
             if n_memory:
-                new_size, new_sign = self._memory_inputs(eps[t])
+                new_size, new_sign, new_latent = self._memory_inputs(eps[t], noise[:, rf + t])
                 size = decay * size + (1 - decay) * new_size[..., None]
                 sign = decay * sign + (1 - decay) * new_sign[..., None]
+                latent = decay * latent + (1 - decay) * new_latent[..., None]
             if 1 / (weights[t] ** 2).sum() < n_particles / 2:
                 u = (torch.rand(1, generator=generator, device=target.device) + torch.arange(
                     n_particles, device=target.device)) / n_particles
                 idx = torch.searchsorted(torch.cumsum(weights[t], 0), u).clamp_max(n_particles - 1)
                 # past noise follows the ancestors; each particle keeps its own prior draws for later days
                 noise = torch.cat([noise[idx, :rf + t + 1], noise[:, rf + t + 1:]], dim=1)
-                size, sign = size[idx], sign[idx]
+                size, sign, latent = size[idx], sign[idx], latent[idx]
                 log_weight = torch.zeros_like(log_weight)
         out.sigma, out.mu, out.eps, out.daily_weight = sigma, mu, eps, weights
         return out
@@ -458,13 +497,14 @@ class SVNN(nn.Module):
     def continuation(
         self, context: torch.Tensor, size: torch.Tensor, sign: torch.Tensor, noise: torch.Tensor,
         y: torch.Tensor | None = None, index: torch.Tensor | None = None, y_context: torch.Tensor | None = None,
+        latent: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Outputs (batch, L, out) that continue a filtered history with fresh ``noise`` (batch, L, in).
 
         ``context`` (U, R, in) are histories' last R noise steps, ``index`` (batch,) the one
         each path continues (default: one each, U = batch), and ``size``, ``sign``
         (batch, out, J) each path's memory averages on its first new day (from
-        :meth:`filter`): day k's averages are ``decay**k`` times those plus the averages of
+        :meth:`filter`; ``latent`` those of the latent shocks, zeros when not given): day k's averages are ``decay**k`` times those plus the averages of
         the new innovations alone, so one pass gives every new day. The TCN runs once over
         each history however many paths continue it (:meth:`TCN.forward_continued`).
         ``y`` (batch,) and ``y_context`` (U,) are the labels of a conditional net.
@@ -478,9 +518,11 @@ class SVNN(nn.Module):
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
             powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
-            new_size, new_sign = (causal_ewma(f, decay) for f in self._memory_inputs(eps))
+            new_size, new_sign, new_latent = (causal_ewma(f, decay) for f in self._memory_inputs(eps, noise))
             signs = powers * sign[:, None] + new_sign
-            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, signs)
+            latent = torch.zeros_like(size) if latent is None else latent
+            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, signs,
+                                                   powers * latent[:, None] + new_latent)
         sigma = self._sigma(log_vol)
         return sigma * eps + self._drift(mu, sigma, signs)
 
@@ -494,7 +536,7 @@ class SVNNFilter:
     """What :meth:`SVNN.filter` found with K particles over T days.
 
     At each kept day (n_keep of them): ``context`` (n_keep, K, R, in) the particles' last
-    R noise steps, ``size``, ``sign`` (n_keep, K, out, J) their memory averages and
+    R noise steps, ``size``, ``sign``, ``latent`` (n_keep, K, out, J) their memory averages and
     ``weight`` (n_keep, K) their probabilities. On each day: ``sigma``, ``mu``, ``eps``
     (T, K, out) the particles' volatility, drift and innovation in the net's units, and
     ``daily_weight`` (T, K) their probabilities after seeing that day.
@@ -503,6 +545,7 @@ class SVNNFilter:
     context: torch.Tensor
     size: torch.Tensor
     sign: torch.Tensor
+    latent: torch.Tensor
     weight: torch.Tensor
     sigma: torch.Tensor | None = None
     mu: torch.Tensor | None = None
@@ -515,6 +558,7 @@ class SVNNFilter:
         return cls(context=like.new_empty(n_keep, n_particles, rf, noise_dim),
                    size=like.new_empty(n_keep, n_particles, assets, n_memory),
                    sign=like.new_empty(n_keep, n_particles, assets, n_memory),
+                   latent=like.new_empty(n_keep, n_particles, assets, n_memory),
                    weight=like.new_empty(n_keep, n_particles))
 
     def volatility(self) -> torch.Tensor:
