@@ -128,6 +128,10 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, latent volatility 0/0.15/0.15/0.15": {"latent_spread": (0.0, 0.15, 0.15, 0.15)},
     "SVNN, latent volatility 0/0.1/0.2/0.3": {"latent_spread": (0.0, 0.1, 0.2, 0.3)},
     "SVNN, latent volatility 0/0/0.25/0.25": {"latent_spread": (0.0, 0.0, 0.25, 0.25)},
+    "SVNN, latent volatility 0/0/0.25/0.25, memory spread 0.075/0.075/0.15/0.15":
+        {"latent_spread": (0.0, 0.0, 0.25, 0.25), "memory_spread": (0.075, 0.075, 0.15, 0.15)},
+    "SVNN, latent volatility 0/0/0.25/0.25, memory spread 0.075 (all terms)":
+        {"latent_spread": (0.0, 0.0, 0.25, 0.25), "memory_spread": 0.075},
 }
 
 # Facts of paths as long as the training period, compared with the training series itself.
