@@ -268,7 +268,8 @@ class QuantGAN(PathModel, Recipe):
             cfg.reversal = _check_reversal(cfg.reversal, len(cfg.memory))
         if cfg.latent_spread is not None:
             if cfg.generator != "svnn" or not cfg.memory:
-                raise ConfigError("latent_spread needs the SVNN generator with memory half-lives (it averages over them)")
+                raise ConfigError("latent_spread needs the SVNN generator with memory half-lives "
+                                  "(it averages over them)")
             cfg.latent_spread = _check_spread(cfg.latent_spread, len(cfg.memory), "latent_spread")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "

@@ -319,11 +319,9 @@ class SVNN(nn.Module):
         h = torch.where(h >= 0, h, prelu.weight * h)
         return F.linear(z, self.innovation_linear.weight[..., 0]) + F.linear(h, last.weight[..., 0], last.bias)
 
-    def latent_shocks(self, x: torch.Tensor) -> torch.Tensor:
-        """eta_t = v^T Z_t (..., in) -> (..., out): the latent volatility shocks of the noise (zeros without them)."""
-        if self.latent_linear is None:
-            return x.new_zeros(*x.shape[:-1], self.out_channels)
-        return x @ self.latent_linear.T
+    def latent_shocks(self, x: torch.Tensor) -> torch.Tensor | None:
+        """eta_t = v^T Z_t (..., in) -> (..., out): the latent volatility shocks of the noise (None without them)."""
+        return None if self.latent_linear is None else x @ self.latent_linear.T
 
     def components(
         self, x: torch.Tensor, y: torch.Tensor | None = None
@@ -340,7 +338,8 @@ class SVNN(nn.Module):
         sign = None
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
-            size, sign, latent = (causal_ewma(f, decay)[:, first:] for f in self._memory_inputs(eps_all, x))
+            size, sign, latent = (None if f is None else causal_ewma(f, decay)[:, first:]
+                                  for f in self._memory_inputs(eps_all, x))
             log_vol = log_vol + self._memory_terms(size, sign, latent)
         sigma = self._sigma(log_vol)
         return sigma, self._drift(mu, sigma, sign), eps
@@ -359,11 +358,12 @@ class SVNN(nn.Module):
 
     def _memory_inputs(self, eps: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """What the memory averages, from innovations ``eps`` and the noise ``z`` they came from:
-        centred sizes (E|eps| of a standard normal: no level shift), signs and latent shocks."""
+        centred sizes (E|eps| of a standard normal: no level shift), signs and latent shocks (or None)."""
         return eps.abs() - (2 / torch.pi) ** 0.5, eps, self.latent_shocks(z)
 
-    def _memory_terms(self, size: torch.Tensor, sign: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
-        """Log-volatility added by the averages (..., assets, J) -> (..., assets)."""
+    def _memory_terms(self, size: torch.Tensor, sign: torch.Tensor, latent: torch.Tensor | None) -> torch.Tensor:
+        """Log-volatility added by the averages (..., assets, J) -> (..., assets); ``latent`` is read
+        only by a net with latent shocks."""
         terms = (size * self.memory_size).sum(-1) + (sign * self.memory_sign).sum(-1)
         return terms if self.memory_latent is None else terms + (latent * self.memory_latent).sum(-1)
 
@@ -432,9 +432,10 @@ class SVNN(nn.Module):
         in the noise directions the series does not pin down; when the effective number
         of particles falls below K / 2 they are resampled (systematic resampling, with
         ``generator``). The memory averages start at 0, their mean. The latent volatility
-        shocks (``latent_spread``) read noise directions the returns do not pin down, so
-        each particle keeps its prior draws of them and the weights pick the particles
-        whose latent volatility explains the returns best.
+        shocks (``latent_spread``) read mostly noise directions that the returns do not
+        pin down (they start orthogonal to the innovations' linear map), so the particles
+        differ in them and the weights favour those whose latent volatility explains the
+        returns.
 
         ``keep`` lists days p in [0, T] whose state (before day p is generated) is
         returned for :meth:`continuation`. ``y`` (K, T) are class labels of a conditional
@@ -482,7 +483,8 @@ class SVNN(nn.Module):
                 new_size, new_sign, new_latent = self._memory_inputs(eps[t], noise[:, rf + t])
                 size = decay * size + (1 - decay) * new_size[..., None]
                 sign = decay * sign + (1 - decay) * new_sign[..., None]
-                latent = decay * latent + (1 - decay) * new_latent[..., None]
+                if new_latent is not None:
+                    latent = decay * latent + (1 - decay) * new_latent[..., None]
             if 1 / (weights[t] ** 2).sum() < n_particles / 2:
                 u = (torch.rand(1, generator=generator, device=target.device) + torch.arange(
                     n_particles, device=target.device)) / n_particles
@@ -504,9 +506,10 @@ class SVNN(nn.Module):
         ``context`` (U, R, in) are histories' last R noise steps, ``index`` (batch,) the one
         each path continues (default: one each, U = batch), and ``size``, ``sign``
         (batch, out, J) each path's memory averages on its first new day (from
-        :meth:`filter`; ``latent`` those of the latent shocks, zeros when not given): day k's averages are ``decay**k`` times those plus the averages of
-        the new innovations alone, so one pass gives every new day. The TCN runs once over
-        each history however many paths continue it (:meth:`TCN.forward_continued`).
+        :meth:`filter`; ``latent``: those of the latent shocks, zeros when not given): day
+        k's averages are ``decay**k`` times those plus the averages of the new innovations
+        alone, so one pass gives every new day. The TCN runs once over each history
+        however many paths continue it (:meth:`TCN.forward_continued`).
         ``y`` (batch,) and ``y_context`` (U,) are the labels of a conditional net.
         """
         assets, length = self.out_channels, noise.shape[1]
@@ -518,11 +521,12 @@ class SVNN(nn.Module):
         if self.memory_logit is not None:
             decay = torch.sigmoid(self.memory_logit)
             powers = decay ** torch.arange(length, device=noise.device, dtype=noise.dtype)[:, None, None]
-            new_size, new_sign, new_latent = (causal_ewma(f, decay) for f in self._memory_inputs(eps, noise))
+            new_size, new_sign, new_latent = (None if f is None else causal_ewma(f, decay)
+                                              for f in self._memory_inputs(eps, noise))
             signs = powers * sign[:, None] + new_sign
-            latent = torch.zeros_like(size) if latent is None else latent
-            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, signs,
-                                                   powers * latent[:, None] + new_latent)
+            if new_latent is not None:
+                new_latent = new_latent + (0 if latent is None else powers * latent[:, None])
+            log_vol = log_vol + self._memory_terms(powers * size[:, None] + new_size, signs, new_latent)
         sigma = self._sigma(log_vol)
         return sigma * eps + self._drift(mu, sigma, signs)
 
