@@ -298,6 +298,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                    help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
     p.add_argument("--max-drift", type=positive_float,
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
+    p.add_argument("--recency", type=positive_float, metavar="DAYS",
+                   help="draw training windows with weights halving every DAYS trading days of age, so recent "
+                        "years count more (default: all windows alike)")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--selection", choices=["unconditional", "origin"],

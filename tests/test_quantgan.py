@@ -172,6 +172,25 @@ def test_conditional_model_gives_calmer_and_stormier_paths(periods):
                 > panel.loc[("calm", "annualised volatility over 10 days (median)"), column])
 
 
+def test_recency_weights_recent_windows_and_the_paths_follow_the_recent_years():
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2000-01-03", periods=2400)
+    stormy_then_calm = pd.Series(np.r_[rng.normal(0, 0.02, 1200), rng.normal(0, 0.005, 1200)], index=days, name="x")
+    options = {**TINY, "memory": (), "steps": 200}
+    uniform = QuantGAN(**options).fit(stormy_then_calm)
+    recent = QuantGAN(recency=100, **options).fit(stormy_then_calm)
+    assert uniform.trainer_._weights is None
+    weights = recent.trainer_._weights.double().numpy()
+    assert weights.argmax() == len(weights) - 1  # the window ending on the last day
+    assert weights[-101] / weights[-1] == pytest.approx(0.5, rel=1e-5)  # ending 100 days earlier: half the weight
+    sd_uniform = uniform.sample(100, 250, seed=0).to_numpy().std()
+    sd_recent = recent.sample(100, 250, seed=0).to_numpy().std()
+    assert sd_recent < 0.5 * sd_uniform  # the calm recent years, not the whole history
+    assert sd_recent < 0.01
+    with pytest.raises(ConfigError, match="recency"):
+        QuantGAN(recency=0, **TINY)
+
+
 def test_regime_needs_a_conditional_model(fitted):
     with pytest.raises(ConfigError, match="conditional"):
         fitted.sample(2, 10, regime="calm")

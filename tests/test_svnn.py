@@ -321,6 +321,12 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
         assert runs[name][0]["scores"][bench.ORIGIN] != runs[name][0]["scores"]["test"]
         assert runs[name][0]["forecast seconds"] > 0
     assert runs["stationary bootstrap"][0]["scores"][bench.ORIGIN] == runs["stationary bootstrap"][0]["scores"]["test"]
+    # the ablation also counts the in-sample targets' scores on the training period
+    in_sample = sum(np.mean([r["scores"]["train"][s] for r in tcn_runs])
+                    < np.mean([r["scores"]["train"][s] for r in runs["GJR-GARCH(1,1) t"]]) for s in bench.IN_SAMPLE)
+    row = next(line for line in text.splitlines() if line.startswith("| pure TCN |") and "/9" in line)
+    assert [c.strip() for c in row.strip("|").split("|")][-3] == f"{in_sample}/7"
+    assert "| beats GJR-t in sample |" in text
     with pytest.raises(ConfigError, match="mode"):
         bench.returns_benchmark("huge")
     with pytest.raises(ConfigError, match="unknown ablation variants"):

@@ -208,6 +208,22 @@ def test_mmd_trains_without_a_critic_and_moves_towards_the_data():
     assert after < 0.2 * before
 
 
+def test_sample_weights_decide_which_samples_the_batches_draw():
+    torch.manual_seed(0)
+    data = torch.cat([torch.randn(512, 1) - 3, torch.randn(512, 1) + 3])
+    weight = torch.cat([torch.zeros(512), torch.ones(512)])  # only the second cluster
+    cfg = TrainerConfig(objective="mmd", steps=150, batch_size=128, device="cpu")
+    uniform = Trainer(MLP(3, 1, (32, 32)), None, (3,), cfg).fit(data)
+    weighted = Trainer(MLP(3, 1, (32, 32)), None, (3,), cfg).fit(data, sample_weight=weight)
+    draws = [weighted._batch(data, None)[0] for _ in range(20)]
+    assert torch.cat(draws).min() > -1  # never a sample of zero weight
+    assert abs(uniform.sample(1000, seed=0).mean().item()) < 1.5
+    assert weighted.sample(1000, seed=0).mean().item() > 2
+    for bad in (torch.ones(5), -weight, torch.zeros(1024), torch.full((1024,), float("nan"))):
+        with pytest.raises(DataError, match="sample_weight"):
+            Trainer(MLP(3, 1, (8,)), None, (3,), cfg).fit(data, sample_weight=bad)
+
+
 def test_instance_noise_and_orthogonal_regularisation_train_finite():
     trainer = make_trainer(objective="ns", instance_noise=0.5, orthogonal_reg=1e-4, steps=20).fit(make_data())
     assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in trainer.history)

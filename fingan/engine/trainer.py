@@ -101,6 +101,7 @@ class Trainer:
         # both draws happen on the training device: a CPU draw would need a blocking host-to-GPU
         # copy of the indices every batch, which stalls the host until the GPU has caught up
         self.data_rng = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        self._weights: torch.Tensor | None = None  # per-sample draw probabilities of the current fit
         self.noise_rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -141,9 +142,20 @@ class Trainer:
             labels = labels.to(self.device)
         return data.float().to(self.device), labels
 
+    def _check_weights(self, weights: Any, n: int) -> torch.Tensor:
+        weights = torch.as_tensor(weights, dtype=torch.float64)
+        if weights.shape != (n,):
+            raise DataError(f"sample_weight must have shape ({n},), got {tuple(weights.shape)}")
+        if not torch.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+            raise DataError("sample_weight must be finite, non-negative and not all zero")
+        return (weights / weights.sum()).float().to(self.device)
+
     def _batch(self, data: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         # every rank draws the same global batch and keeps its shard
-        idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng, device=data.device)
+        if self._weights is None:
+            idx = torch.randint(data.shape[0], (self.config.batch_size,), generator=self.data_rng, device=data.device)
+        else:
+            idx = torch.multinomial(self._weights, self.config.batch_size, replacement=True, generator=self.data_rng)
         idx = self.dist.shard(idx)
         real = data[idx]
         for term in self.terms:
@@ -248,6 +260,7 @@ class Trainer:
         data: torch.Tensor,
         labels: torch.Tensor | None = None,
         resume: bool = False,
+        sample_weight: torch.Tensor | None = None,
     ) -> Trainer:
         """Train for ``config.steps`` generator steps (in total, counting resumed ones).
 
@@ -260,7 +273,11 @@ class Trainer:
         resume : bool
             Continue from ``out_dir/checkpoint.pt`` when it exists. Without ``resume``
             an existing checkpoint there is an error, never overwritten.
+        sample_weight : Tensor, optional
+            Non-negative weights (n_samples,): batches draw samples with probability
+            proportional to them (with replacement) instead of uniformly.
         """
+        self._weights = None if sample_weight is None else self._check_weights(sample_weight, len(data))
         with run_lock(self.out_dir) if self.checkpoint_path is not None and self.dist.is_main \
                 else contextlib.nullcontext():
             return self._fit(data, labels, resume)

@@ -128,9 +128,10 @@ class Recipe:
         out_dir: str | os.PathLike | None = None,
         resume: bool = False,
         callbacks=(),
+        sample_weight: torch.Tensor | None = None,
     ) -> None:
         self.trainer_ = self._make_trainer(out_dir, callbacks)
-        self.trainer_.fit(data, labels, resume=resume)
+        self.trainer_.fit(data, labels, resume=resume, sample_weight=sample_weight)
 
     def _require_fitted(self) -> Trainer:
         if self.trainer_ is None:

@@ -98,6 +98,12 @@ class QuantGANConfig:
         Length of the training windows the critic sees (at least the receptive field).
     stride : int
         Step between the starts of training windows.
+    recency : float or None
+        Half-life in trading days of the training windows' weights: a window ending
+        ``a`` days before the last training day is drawn with probability proportional
+        to :math:`2^{-a / \mathrm{recency}}`, so recent years count more, as in the
+        age-weighted historical simulation of Boudoukh, Richardson and Whitelaw (1998).
+        ``None``: every window alike.
     conditional : bool
         Condition generator and critic on the volatility regime at the window start:
         the trailing ``regime_lookback``-day realised volatility of the (equal-weight)
@@ -141,6 +147,7 @@ class QuantGANConfig:
     noise_dim: int = 3
     window: int = 256
     stride: int = 1
+    recency: float | None = None
     conditional: bool = False
     n_regimes: int = 3
     regime_lookback: int = 21
@@ -271,6 +278,8 @@ class QuantGAN(PathModel, Recipe):
                 raise ConfigError("latent_spread needs the SVNN generator with memory half-lives "
                                   "(it averages over them)")
             cfg.latent_spread = _check_spread(cfg.latent_spread, len(cfg.memory), "latent_spread")
+        if cfg.recency is not None and not float(cfg.recency) > 0:
+            raise ConfigError(f"recency must be a positive half-life in days or None, got {cfg.recency}")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
@@ -357,6 +366,10 @@ class QuantGAN(PathModel, Recipe):
         z = self.transform_.transform(frame)
         windows = ReturnWindows(z, cfg.window, cfg.stride)
         data, labels = windows.tensor, None
+        weights = None
+        if cfg.recency is not None:  # age of each window's last day, in trading days
+            age = len(frame) - 1 - frame.index.get_indexer(windows.end_dates)
+            weights = torch.from_numpy(0.5 ** (age / float(cfg.recency)))
         if cfg.conditional:
             vol = self._trailing_vol(frame)
             known = vol.dropna()
@@ -369,10 +382,11 @@ class QuantGAN(PathModel, Recipe):
                 raise DataError("too few windows with a known volatility regime; use more data or a shorter window")
             labels_np = np.searchsorted(self.regime_edges_, start_vol[keep])
             data, labels = data[torch.from_numpy(keep)], torch.from_numpy(labels_np)
+            weights = None if weights is None else weights[torch.from_numpy(keep)]
             self.regime_shares_ = np.bincount(labels_np, minlength=cfg.n_regimes) / len(labels_np)
         callbacks = () if validation is None else (self._selector(validation, frame),)
         self.selection_, self.best_step_ = [], None
-        self._train(data, labels, out_dir=out_dir, resume=resume, callbacks=callbacks)
+        self._train(data, labels, out_dir=out_dir, resume=resume, callbacks=callbacks, sample_weight=weights)
         if validation is not None and self._best_state is not None:
             self.trainer_.sampling_generator.load_state_dict(self._best_state)
         return self
