@@ -187,8 +187,9 @@ def test_recency_weights_recent_windows_and_the_paths_follow_the_recent_years():
     sd_recent = recent.sample(100, 250, seed=0).to_numpy().std()
     assert sd_recent < 0.5 * sd_uniform  # the calm recent years, not the whole history
     assert sd_recent < 0.01
-    with pytest.raises(ConfigError, match="recency"):
-        QuantGAN(recency=0, **TINY)
+    for bad in (0, -5.0, "soon", True, float("nan")):
+        with pytest.raises(ConfigError, match="recency must be a positive number of days"):
+            QuantGAN(recency=bad, **TINY)
 
 
 def test_regime_needs_a_conditional_model(fitted):

@@ -396,7 +396,8 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                      f"scenarios continuing the training years (what `selection='origin'` scores); "
                      f"beats GJR-t: counted on the means; from origin: the same count for scenarios from the test "
                      f"period's first day; in sample: the same count on the training period over the in-sample "
-                     f"targets' {len(IN_SAMPLE)} scores ({', '.join(IN_SAMPLE)}); acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
+                     f"targets' {len(IN_SAMPLE)} scores ({', '.join(IN_SAMPLE)}); "
+                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
         parts.append(markdown_table(header, rows))
         fact_rows = [["real (train)", *(f"{real[f]:.3f}" for f in LONG_FACTS), ""]]
         for name, variant in result["ablation"].items():

@@ -209,6 +209,16 @@ def _check_reversal(shares: Any, n_terms: int) -> float | tuple[float, ...]:
     return values
 
 
+def _check_positive(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not number > 0:
+        raise ConfigError(f"{name} must be a positive number of days or None, got {value!r}")
+    return number
+
+
 def cpu_minutes(config: QuantGANConfig) -> float:
     """Rough minutes a training run of ``config`` takes on a 2-core CPU.
 
@@ -278,8 +288,8 @@ class QuantGAN(PathModel, Recipe):
                 raise ConfigError("latent_spread needs the SVNN generator with memory half-lives "
                                   "(it averages over them)")
             cfg.latent_spread = _check_spread(cfg.latent_spread, len(cfg.memory), "latent_spread")
-        if cfg.recency is not None and not float(cfg.recency) > 0:
-            raise ConfigError(f"recency must be a positive half-life in days or None, got {cfg.recency}")
+        if cfg.recency is not None:  # checked, kept as given (scikit-learn's clone compares the very objects)
+            _check_positive(cfg.recency, "recency")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
