@@ -40,5 +40,15 @@ def as_count(value: object, name: str, minimum: int = 1) -> int:
     return count
 
 
+def check_positive(value: object, name: str, unit: str) -> None:
+    """A ConfigError unless ``value`` is a positive number (not a bool, string or NaN), e.g. of ``unit`` "days"."""
+    try:
+        positive = not isinstance(value, bool) and float(value) > 0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        positive = False
+    if not positive:
+        raise ConfigError(f"{name} must be a positive number of {unit} or None, got {value!r}")
+
+
 class FinganWarning(UserWarning):
     """Something in the user's input looks wrong but need not be (``fingan`` prints it in one line)."""

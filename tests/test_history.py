@@ -157,8 +157,9 @@ def test_a_bounded_drift_never_outweighs_the_volatility():
     assert (mu.abs() <= 0.1 * sigma + 1e-7).all() and (mu > 0.09 * sigma).all()
     with pytest.raises(ConfigError, match="max_drift"):
         SVNN(3, 1, max_drift=0.0)
-    with pytest.raises(ConfigError, match="max_drift"):
-        QuantGAN(max_drift=-1.0)
+    for bad in (-1.0, "wide", True):  # the recipe's check is fingan.errors.check_positive, as for recency
+        with pytest.raises(ConfigError, match="max_drift must be a positive number of volatilities"):
+            QuantGAN(max_drift=bad)
 
 
 def test_reversal_terms_make_returns_revert_and_survive_filter_continuation_and_save(tmp_path):

@@ -260,7 +260,7 @@ class Trainer:
         data: torch.Tensor,
         labels: torch.Tensor | None = None,
         resume: bool = False,
-        sample_weight: torch.Tensor | None = None,
+        sample_weight: Any = None,
     ) -> Trainer:
         """Train for ``config.steps`` generator steps (in total, counting resumed ones).
 
@@ -273,7 +273,7 @@ class Trainer:
         resume : bool
             Continue from ``out_dir/checkpoint.pt`` when it exists. Without ``resume``
             an existing checkpoint there is an error, never overwritten.
-        sample_weight : Tensor, optional
+        sample_weight : Tensor or array, optional
             Non-negative weights (n_samples,): batches draw samples with probability
             proportional to them (with replacement) instead of uniformly.
         """

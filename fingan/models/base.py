@@ -128,7 +128,7 @@ class Recipe:
         out_dir: str | os.PathLike | None = None,
         resume: bool = False,
         callbacks=(),
-        sample_weight: torch.Tensor | None = None,
+        sample_weight: Any = None,
     ) -> None:
         self.trainer_ = self._make_trainer(out_dir, callbacks)
         self.trainer_.fit(data, labels, resume=resume, sample_weight=sample_weight)

@@ -15,7 +15,7 @@ from torch import nn
 from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.trainer import Trainer, TrainerConfig
-from fingan.errors import ConfigError, DataError, as_count
+from fingan.errors import ConfigError, DataError, as_count, check_positive
 from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state, unchanged
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
@@ -209,16 +209,6 @@ def _check_reversal(shares: Any, n_terms: int) -> float | tuple[float, ...]:
     return values
 
 
-def _check_positive(value: Any, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not number > 0:
-        raise ConfigError(f"{name} must be a positive number of days or None, got {value!r}")
-    return number
-
-
 def cpu_minutes(config: QuantGANConfig) -> float:
     """Rough minutes a training run of ``config`` takes on a 2-core CPU.
 
@@ -275,8 +265,8 @@ class QuantGAN(PathModel, Recipe):
         cfg.memory = unchanged(cfg.memory, check_half_lives(cfg.memory))
         cfg.critic_window_features = as_count(cfg.critic_window_features, "critic_window_features", minimum=0)
         cfg.memory_spread = _check_spread(cfg.memory_spread, len(cfg.memory))
-        if cfg.max_drift is not None and not float(cfg.max_drift) > 0:
-            raise ConfigError(f"max_drift must be a positive number of volatilities or None, got {cfg.max_drift}")
+        if cfg.max_drift is not None:
+            check_positive(cfg.max_drift, "max_drift", "volatilities")
         if cfg.generator not in GENERATORS:
             raise ConfigError(f"generator must be one of {', '.join(GENERATORS)}, not {cfg.generator!r}")
         if cfg.reversal is not None:
@@ -289,7 +279,7 @@ class QuantGAN(PathModel, Recipe):
                                   "(it averages over them)")
             cfg.latent_spread = _check_spread(cfg.latent_spread, len(cfg.memory), "latent_spread")
         if cfg.recency is not None:  # checked, kept as given (scikit-learn's clone compares the very objects)
-            _check_positive(cfg.recency, "recency")
+            check_positive(cfg.recency, "recency", "days")
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
@@ -379,7 +369,7 @@ class QuantGAN(PathModel, Recipe):
         weights = None
         if cfg.recency is not None:  # age of each window's last day, in trading days
             age = len(frame) - 1 - frame.index.get_indexer(windows.end_dates)
-            weights = torch.from_numpy(0.5 ** (age / float(cfg.recency)))
+            weights = 0.5 ** (age / float(cfg.recency))
         if cfg.conditional:
             vol = self._trailing_vol(frame)
             known = vol.dropna()
@@ -392,7 +382,7 @@ class QuantGAN(PathModel, Recipe):
                 raise DataError("too few windows with a known volatility regime; use more data or a shorter window")
             labels_np = np.searchsorted(self.regime_edges_, start_vol[keep])
             data, labels = data[torch.from_numpy(keep)], torch.from_numpy(labels_np)
-            weights = None if weights is None else weights[torch.from_numpy(keep)]
+            weights = None if weights is None else weights[keep]
             self.regime_shares_ = np.bincount(labels_np, minlength=cfg.n_regimes) / len(labels_np)
         callbacks = () if validation is None else (self._selector(validation, frame),)
         self.selection_, self.best_step_ = [], None
