@@ -136,6 +136,11 @@ def name_tuple(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def positive_float_or_none(text: str) -> float | str:
+    """A positive number, or the word ``"none"`` (kept as that word: the flag's absence is None)."""
+    return "none" if text.strip().lower() == "none" else positive_float(text)
+
+
 def half_lives(text: str) -> tuple[float, ...]:
     if text.strip().lower() == "none":
         return ()
@@ -298,9 +303,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                    help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
     p.add_argument("--max-drift", type=positive_float,
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
-    p.add_argument("--recency", type=positive_float, metavar="DAYS",
+    p.add_argument("--recency", type=positive_float_or_none, metavar="DAYS",
                    help="draw training windows with weights halving every DAYS trading days of age, so recent "
-                        "years count more (default: all windows alike)")
+                        "years count more (default 500); 'none' for all windows alike")
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--selection", choices=["unconditional", "origin"],

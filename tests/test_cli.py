@@ -289,7 +289,7 @@ def test_every_command_refuses_existing_outputs_with_the_flag_to_change(tmp_path
     assert "choose another --report" in capsys.readouterr().err and kept.read_text() == "mine"
 
 
-def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
+def test_quantgan_generator_flags_are_checked(tmp_path, capsys, monkeypatch):
     base = ["train", "quantgan", "--data", "sp500", "--out", str(tmp_path / "x"), "--steps", "1"]
     with pytest.raises(SystemExit):
         main([*base, "--memory", "2,-5"])
@@ -299,6 +299,19 @@ def test_quantgan_generator_flags_are_checked(tmp_path, capsys):
     assert main([*base, "--generator", "tcn", "--selection", "origin"]) != 0  # the flag reaches the config
     err = capsys.readouterr().err
     assert "selection='origin' needs the SVNN generator" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main([*base, "--recency", "0"])
+    assert "must be a positive number" in capsys.readouterr().err
+    seen = []
+
+    def stop_before_training(model, *args, **kwargs):
+        seen.append(model.config.recency)
+        raise ConfigError("stopped before training")
+
+    monkeypatch.setattr(QuantGAN, "fit", stop_before_training)
+    for flag, recency in ((["--recency", "none"], None), (["--recency", "250"], 250.0), ([], 500.0)):
+        assert main([*base, *flag]) != 0
+        assert seen[-1] == recency  # 'none': every window alike; no flag: the default
 
 
 def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, monkeypatch, capsys):

@@ -90,7 +90,8 @@ def test_samples_come_back_through_the_exact_inverse_transform(fitted):
 
 def test_training_brings_the_return_distribution_to_the_data(periods):
     train, _, _ = periods
-    paper = {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None, **TINY}  # the paper
+    paper = {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None, "recency": None,
+             **TINY}  # the paper, which draws every window alike (scored against the whole training period)
     untrained = QuantGAN(steps=0, **paper).fit(train)
     trained = QuantGAN(steps=300, **paper).fit(train)
     w_before = wasserstein_scores(untrained.sample(100, 500, seed=0), train, horizons=(1, 20))
@@ -177,7 +178,8 @@ def test_recency_weights_recent_windows_and_the_paths_follow_the_recent_years():
     days = pd.bdate_range("2000-01-03", periods=2400)
     stormy_then_calm = pd.Series(np.r_[rng.normal(0, 0.02, 1200), rng.normal(0, 0.005, 1200)], index=days, name="x")
     options = {**TINY, "memory": (), "steps": 200, "lr_g": 6e-4, "lr_d": 2e-3}
-    uniform = QuantGAN(**options).fit(stormy_then_calm)
+    assert QuantGAN().config.recency == 500  # the default; None draws every window alike
+    uniform = QuantGAN(recency=None, **options).fit(stormy_then_calm)
     recent = QuantGAN(recency=100, **options).fit(stormy_then_calm)
     assert uniform.trainer_._weights is None
     weights = recent.trainer_._weights.double().numpy()

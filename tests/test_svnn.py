@@ -215,10 +215,11 @@ def test_a_model_file_from_before_the_svnn_loads_as_a_pure_tcn(train, tmp_path):
 
     old = QuantGAN(steps=5, generator="tcn", critic_inputs=("r",), **TINY).fit(train)
     state = load_checkpoint(old.save(tmp_path / "new.pt"))
-    for key in ("generator", "critic_inputs", "lambert_w"):
+    for key in ("generator", "critic_inputs", "lambert_w", "recency"):
         del state["config"][key]  # the keys a file written before these options lacks
     loaded = QuantGAN.load(save_checkpoint(state, tmp_path / "old.pt"), device="cpu")
     assert loaded.config.generator == "tcn"
+    assert loaded.config.recency is None and old.config.recency == 500  # every window alike, as then
     pd.testing.assert_frame_equal(loaded.sample(3, 40, seed=1), old.sample(3, 40, seed=1))
 
 

@@ -103,7 +103,9 @@ class QuantGANConfig:
         ``a`` days before the last training day is drawn with probability proportional
         to :math:`2^{-a / \mathrm{recency}}`, so recent years count more, as in the
         age-weighted historical simulation of Boudoukh, Richardson and Whitelaw (1998).
-        ``None``: every window alike.
+        The default, 500 days (about two years), gave the best validation score of the
+        returns benchmark and the steadiest between seeds. ``None``: every window alike
+        (the paper's training, and the default of fingan 0.1.0).
     conditional : bool
         Condition generator and critic on the volatility regime at the window start:
         the trailing ``regime_lookback``-day realised volatility of the (equal-weight)
@@ -147,7 +149,7 @@ class QuantGANConfig:
     noise_dim: int = 3
     window: int = 256
     stride: int = 1
-    recency: float | None = None
+    recency: float | None = 500.0
     conditional: bool = False
     n_regimes: int = 3
     regime_lookback: int = 21
@@ -658,6 +660,8 @@ class QuantGAN(PathModel, Recipe):
         # files written before the SVNN generator hold a pure TCN with a returns-only critic
         if "generator" not in data:
             data.update(generator="tcn", critic_inputs=["r"], lambert_w=True)
+        # files written before recency weighting drew every training window alike
+        data.setdefault("recency", None)
         return data
 
     def extra_state(self) -> dict[str, Any]:
