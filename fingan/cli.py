@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fingan.cli_args import (Parser, add_corrgan_parser, add_data_parser, add_demo_parser, add_image_parser,
+from fingan.cli_args import (NONE, Parser, add_corrgan_parser, add_data_parser, add_demo_parser, add_image_parser,
                              add_quantgan_parser, add_sample_parser, add_toy_parser, add_validate_parser,
                              resolve_progress)
 from fingan.errors import ConfigError, FinganError
@@ -168,8 +168,7 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
     model = _recipe(args, QuantGAN, ("hidden", "dilations", "window", "noise_dim", "generator", "critic_inputs",
                                      "critic_dilations", "critic_window_features", "memory", "max_drift",
-                                     "lambert_w", "selection"), **_flag(args, "conditional", "conditional"),
-                    **({} if args.recency is None else {"recency": None if args.recency == "none" else args.recency}))
+                                     "recency", "lambert_w", "selection"), **_flag(args, "conditional", "conditional"))
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     warning = long_cpu_run_warning(model.config, args.device)
     if warning:
@@ -236,8 +235,9 @@ def _print_written(out: Path) -> None:
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
-    """The named flags the user gave (not None), as recipe options."""
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    """The named flags the user gave (not None), as recipe options; a flag given as 'none' is the option None."""
+    values = {name: getattr(args, name) for name in names}
+    return {name: None if value is NONE else value for name, value in values.items() if value is not None}
 
 
 def sample_command(args: argparse.Namespace) -> int:

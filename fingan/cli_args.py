@@ -136,9 +136,14 @@ def name_tuple(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def positive_float_or_none(text: str) -> float | str:
-    """A positive number, or the word ``"none"`` (kept as that word: the flag's absence is None)."""
-    return "none" if text.strip().lower() == "none" else positive_float(text)
+# What a flag's type gives for the word 'none' where None already means "flag not given";
+# cli._given turns it into the option value None.
+NONE = object()
+
+
+def positive_float_or_none(text: str) -> float | object:
+    """A positive number, or :data:`NONE` for the word ``none``."""
+    return NONE if text.strip().lower() == "none" else positive_float(text)
 
 
 def half_lives(text: str) -> tuple[float, ...]:
