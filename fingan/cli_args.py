@@ -264,6 +264,15 @@ OBJECTIVE_NAMES = ("gan", "hellinger", "hinge", "js", "kl", "lsgan", "minimax", 
 IMAGE_NAMES = ("digits", "mnist", "fashion-mnist")
 
 
+def add_ema_flags(p: argparse.ArgumentParser) -> None:
+    """``--ema-decay`` and ``--ema-start``: sample from a moving average of the generator's weights."""
+    p.add_argument("--ema-decay", type=float,
+                   help="sample from an exponential moving average of the generator weights with this decay "
+                        "(default: none, the weights themselves)")
+    p.add_argument("--ema-start", type=non_negative_int,
+                   help="generator steps before that average starts (default 0: from the first step)")
+
+
 def add_toy_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Namespace], int]) -> None:
     """``fingan train toy``, handled by ``run``."""
     p = sub.add_parser("toy", help="train a GAN on a toy distribution")
@@ -271,10 +280,7 @@ def add_toy_parser(sub: argparse._SubParsersAction, run: Callable[[argparse.Name
     add_train_flags(p, "ToyGANConfig")
     p.add_argument("--dataset", default="ring8", choices=TOY_NAMES, help="toy distribution")
     p.add_argument("--sn", action="store_true", help="spectral normalisation of the critic")
-    p.add_argument("--ema-decay", type=float,
-                   help="keep an exponential moving average of the generator weights with this decay")
-    p.add_argument("--ema-start", type=non_negative_int,
-                   help="generator steps before that average starts (default 0: from the first step)")
+    add_ema_flags(p)
     p.add_argument("--instance-noise", type=positive_or_zero_float,
                    help="standard deviation of Gaussian noise added to the critic's inputs")
     p.add_argument("--minibatch-kernels", type=non_negative_int,
@@ -311,6 +317,7 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
     p.add_argument("--recency", type=positive_float_or_none, metavar="DAYS",
                    help="draw training windows with weights halving every DAYS trading days of age, so recent "
                         "years count more (default 500); 'none' for all windows alike")
+    add_ema_flags(p)
     p.add_argument("--lambert-w", action=argparse.BooleanOptionalAction, default=None,
                    help="Gaussianise the tails before training (the paper's preprocessing)")
     p.add_argument("--selection", choices=["unconditional", "origin"],

@@ -302,16 +302,22 @@ def test_quantgan_generator_flags_are_checked(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main([*base, "--recency", "0"])
     assert "must be a positive number" in capsys.readouterr().err
+
+    assert main([*base, "--ema-decay", "1.5"]) != 0
+    err = capsys.readouterr().err
+    assert "ema_decay must be in (0, 1)" in err and len(err.strip().splitlines()) == 1
     seen = []
 
     def stop_before_training(model, *args, **kwargs):
-        seen.append(model.config.recency)
+        seen.append((model.config.recency, model.config.trainer.ema_decay))
         raise ConfigError("stopped before training")
 
     monkeypatch.setattr(QuantGAN, "fit", stop_before_training)
     for flag, recency in ((["--recency", "none"], None), (["--recency", "250"], 250.0), ([], 500.0)):
         assert main([*base, *flag]) != 0
-        assert seen[-1] == recency  # 'none': every window alike; no flag: the default
+        assert seen[-1] == (recency, None)  # 'none': every window alike; no flag: the default; no EMA
+    assert main([*base, "--ema-decay", "0.99"]) != 0
+    assert seen[-1] == (500.0, 0.99)  # the moving average of fingan 0.1.0, on request
 
 
 def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, monkeypatch, capsys):
