@@ -58,6 +58,35 @@ def test_particles_differ_only_where_the_series_leaves_the_noise_free():
         net.filter(returns, prior, keep=[121])
 
 
+def test_particles_that_cannot_make_a_day_drop_out_and_none_left_is_a_clear_error(monkeypatch):
+    torch.manual_seed(1)
+    net = SVNN(3, 1, memory=(5.0,), hidden=8, dilations=(1, 2))
+    _, sigma, mu, eps = _generated(net, 120)
+    returns = (sigma * eps + mu)[0]
+    prior = torch.randn(16, net.context.receptive_field + 120, 3)
+    density, calls = net._innovation_log_density, []
+
+    def broken(bad):  # on day 60 the particles in ``bad`` get a NaN density (a volatility that overflowed)
+        def log_density(e):
+            out = density(e)
+            calls.append(None)
+            if len(calls) == 61:
+                out = out.clone()
+                out[bad] = torch.nan
+            return out
+        return log_density
+
+    monkeypatch.setattr(net, "_innovation_log_density", broken(slice(0, 8)))
+    found = net.filter(returns, prior, keep=[61, 120], generator=torch.Generator().manual_seed(0))
+    assert torch.isfinite(found.weight).all()
+    torch.testing.assert_close(found.weight.sum(-1), torch.ones(2))
+    assert torch.isfinite(found.daily_weight).all() and found.daily_weight[60, :8].eq(0).all()
+    calls.clear()
+    monkeypatch.setattr(net, "_innovation_log_density", broken(slice(None)))
+    with pytest.raises(DataError, match="no particle of the filter can produce day 60"):
+        net.filter(returns, prior, keep=[120], generator=torch.Generator().manual_seed(0))
+
+
 @pytest.fixture(scope="module")
 def garch_gan():
     series = garch_series(2500, seed=1)

@@ -476,7 +476,13 @@ class SVNN(nn.Module):
             wanted = (target[t] - mu[t]) / sigma[t]
             noise[:, rf + t] = self._solve_innovations(noise[:, rf + t], wanted, newton_steps)
             eps[t] = self._innovation_step(noise[:, rf + t])
-            log_weight = log_weight + self._innovation_log_density(eps[t]) - sigma[t].log().sum(-1)
+            step = self._innovation_log_density(eps[t]) - sigma[t].log().sum(-1)
+            # a particle whose volatility or innovation is not finite cannot have made the day: it drops out
+            log_weight = log_weight + torch.where(step.isfinite(), step, torch.full_like(step, -torch.inf))
+            if not log_weight.isfinite().any():
+                raise DataError(f"no particle of the filter can produce day {t} of the series (value "
+                                f"{target[t].tolist()} in the model's units): the model's volatility or "
+                                "innovations are not finite there")
             log_weight = log_weight - log_weight.max()
             weights[t] = torch.softmax(log_weight, 0)
             if n_memory:
