@@ -87,6 +87,38 @@ def test_particles_that_cannot_make_a_day_drop_out_and_none_left_is_a_clear_erro
         net.filter(returns, prior, keep=[120], generator=torch.Generator().manual_seed(0))
 
 
+def _steep_net(noise_bound: float) -> SVNN:
+    """A net whose TCN answers large past noise with a much lower volatility and a large drift."""
+    torch.manual_seed(0)
+    net = SVNN(3, 1, hidden=8, dilations=(1, 2), noise_bound=noise_bound)
+    with torch.no_grad():
+        for p in net.context.parameters():
+            p.mul_(2.0)
+    return net
+
+
+def test_the_tcn_reads_bounded_noise_so_the_filter_cannot_run_away():
+    draw = torch.Generator().manual_seed(4)
+    returns = torch.randn(300, 1, generator=draw)
+    returns[40] = 12.0  # one day the net finds very unlikely: it needs a large noise value
+    prior = torch.randn(16, _steep_net(7.0).context.receptive_field + 300, 3, generator=draw)
+    # unbounded, the large noise of day 40 feeds back through the TCN until nothing is finite
+    with pytest.raises(DataError, match="no particle of the filter can produce day"):
+        _steep_net(float("inf")).filter(returns, prior, keep=[300], generator=torch.Generator().manual_seed(0))
+    net = _steep_net(7.0)
+    found = net.filter(returns, prior, keep=[300], generator=torch.Generator().manual_seed(0))
+    assert torch.isfinite(found.eps).all() and torch.isfinite(found.weight).all()
+    assert found.eps[40:].abs().max() > 7  # days the bound does not let the TCN see in full ...
+    every = found.sigma * found.eps + found.mu  # ... are still reproduced exactly by the innovations
+    torch.testing.assert_close(every[..., 0], returns.expand(300, 16), atol=1e-3, rtol=1e-5)
+    # noise within the bound (every draw of this test) generates exactly what an unbounded net does
+    noise = torch.randn(2, net.receptive_field + 50, 3)
+    assert noise.abs().max() < 7
+    torch.testing.assert_close(net(noise), _steep_net(float("inf"))(noise), atol=0, rtol=0)
+    with pytest.raises(ConfigError, match="noise_bound must be positive"):
+        SVNN(3, 1, noise_bound=0.0)
+
+
 @pytest.fixture(scope="module")
 def garch_gan():
     series = garch_series(2500, seed=1)

@@ -216,6 +216,14 @@ class SVNN(nn.Module):
     standard deviation each term adds to the log-volatility; 0 leaves a term out at
     the start (it can still be learned).
 
+    The TCN reads the noise clipped to :math:`\pm` ``noise_bound`` (7 by default: a standard
+    normal draw passes it about once in 4e11, so generated paths are unchanged). The
+    clip matters when :meth:`filter` solves for the noise behind a real series: a day the
+    model finds unlikely needs a large noise value, and a TCN reading it unbounded can
+    answer with a lower volatility and a larger drift, so the next day needs a larger
+    one still, a feedback that ran some fitted nets' filters to infinity within weeks.
+    Bounded inputs give bounded volatility and drift, and so bounded innovations.
+
     :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``; with ``max_drift``
     the drift is softly bounded to :math:`\pm` ``max_drift`` :math:`\sigma_t`
     (:math:`\mu_t = b \sigma_t \tanh(m_t / b)` for the TCN's output :math:`m_t`), so it
@@ -238,10 +246,13 @@ class SVNN(nn.Module):
         latent_spread: float | Sequence[float] | None = None,
         warmup: int | None = None,
         max_drift: float | None = None,
+        noise_bound: float = 7.0,
         **tcn_options,
     ) -> None:
         super().__init__()
         memory = check_half_lives(memory)
+        if not noise_bound > 0:
+            raise ConfigError(f"noise_bound must be positive (standard deviations of the noise), got {noise_bound}")
         if reversal is not None and not memory:
             raise ConfigError("reversal needs memory half-lives: it reads the memory's averages of past innovations")
         if latent_spread is not None and not memory:
@@ -251,6 +262,7 @@ class SVNN(nn.Module):
         self.out_channels = out_channels
         self.max_log_vol = float(max_log_vol)
         self.max_drift = None if max_drift is None else float(max_drift)
+        self.noise_bound = float(noise_bound)
         self.context = TCN(in_channels, 2 * out_channels, **tcn_options)  # (log-volatility, drift) per asset
         # innovations: a linear map of the current noise (unit variance at the start) plus a
         # nonlinear correction that starts at zero and can bend the tails
@@ -302,6 +314,10 @@ class SVNN(nn.Module):
         else:
             self.latent_linear = self.memory_latent = None
 
+    def _bounded(self, z: torch.Tensor) -> torch.Tensor:
+        """The noise as the TCN reads it: clipped to +- ``noise_bound``."""
+        return z.clamp(-self.noise_bound, self.noise_bound)
+
     def innovations(self, x: torch.Tensor) -> torch.Tensor:
         """epsilon_t = g(Z_t) for every step of the noise x (batch, L, in) -> (batch, L, out)."""
         h = x.transpose(1, 2)
@@ -331,7 +347,7 @@ class SVNN(nn.Module):
             raise DataError(f"sequence of length {x.shape[1]} is shorter than the receptive field "
                             f"{self.receptive_field}")
         first = self.receptive_field - 1  # the noise index of the first output's current step
-        state = self.context(x[:, self.warmup:-1], y)  # step t sees Z_{t-RF+1..t-1} only
+        state = self.context(self._bounded(x[:, self.warmup:-1]), y)  # step t sees Z_{t-RF+1..t-1} only
         log_vol, mu = state.split(self.out_channels, dim=-1)
         eps_all = self.innovations(x)
         eps = eps_all[:, first:]
@@ -467,7 +483,7 @@ class SVNN(nn.Module):
                 slot += 1
             if t == steps:
                 break
-            state = self.context(noise[:, t:t + rf], None if y is None else y[:, t])[:, 0]
+            state = self.context(self._bounded(noise[:, t:t + rf]), None if y is None else y[:, t])[:, 0]
             log_vol, raw_mu = state.split(assets, dim=-1)
             if n_memory:
                 log_vol = log_vol + self._memory_terms(size, sign, latent)
@@ -521,7 +537,8 @@ class SVNN(nn.Module):
         assets, length = self.out_channels, noise.shape[1]
         if index is None:
             index, y_context = torch.arange(len(noise), device=noise.device), y
-        log_vol, mu = self.context.forward_continued(context, noise[:, :-1], index, y_context, y).split(assets, dim=-1)
+        log_vol, mu = self.context.forward_continued(self._bounded(context), self._bounded(noise[:, :-1]), index,
+                                                   y_context, y).split(assets, dim=-1)
         eps = self.innovations(noise)
         signs = None
         if self.memory_logit is not None:
