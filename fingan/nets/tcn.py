@@ -451,7 +451,8 @@ class SVNN(nn.Module):
         shocks (``latent_spread``) read mostly noise directions that the returns do not
         pin down (they start orthogonal to the innovations' linear map), so the particles
         differ in them and the weights favour those whose latent volatility explains the
-        returns.
+        returns. A day the net finds very unlikely needs a large noise value; the TCN reads
+        it clipped to ``noise_bound``, so it cannot feed back into ever larger ones.
 
         ``keep`` lists days p in [0, T] whose state (before day p is generated) is
         returned for :meth:`continuation`. ``y`` (K, T) are class labels of a conditional
