@@ -97,6 +97,36 @@ def test_critic_with_abs_inputs_sees_twice_the_channels_and_rejects_unknown_inpu
         TCNCritic(3, inputs=("r", "cube"))
 
 
+def test_the_standardised_critic_input_is_the_ewma_forecast_and_does_not_see_the_window_scale():
+    from fingan.nets.tcn import ewma_standardised
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(3, 90, 2, generator=gen, dtype=torch.float64) * torch.tensor([0.4, 3.0], dtype=torch.float64)
+    out = ewma_standardised(x)
+    for c in range(2):  # the RiskMetrics recursion written out, started at the window's mean square
+        r = x[..., c].numpy()
+        var = np.empty_like(r)
+        var[:, 0] = (r**2).mean(axis=1)
+        for t in range(1, r.shape[1]):
+            var[:, t] = 0.94 * var[:, t - 1] + 0.06 * r[:, t - 1] ** 2
+        np.testing.assert_allclose(out[..., c].numpy(), r / np.sqrt(var), rtol=1e-9)
+    torch.testing.assert_close(ewma_standardised(25 * x), out)
+    critic = TCNCritic(1, inputs=("standardised",), hidden=8, dilations=(1, 2))
+    windows = torch.randn(6, 40, 1, generator=gen)
+    torch.testing.assert_close(critic(0.2 * windows), critic(windows))  # a calm window reads as a stormy one
+    both = TCNCritic(1, inputs=("r", "standardised"), hidden=8, dilations=(1, 2))
+    assert both.tcn.blocks[0].net[0].in_channels == 2
+    assert not torch.allclose(both(0.2 * windows), both(windows))
+
+
+def test_a_quantgan_whose_critic_reads_standardised_returns_trains_saves_and_loads(train, tmp_path):
+    gan = QuantGAN(steps=3, critic_inputs=("r", "abs", "standardised"), **TINY).fit(train.iloc[-600:])
+    assert gan.trainer_.history and all(np.isfinite(v) for r in gan.trainer_.history for v in r.values()
+                                         if isinstance(v, float))
+    loaded = QuantGAN.load(gan.save(tmp_path / "std.fingan"))
+    assert loaded.config.critic_inputs == ("r", "abs", "standardised")
+    pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
+
+
 def _calm_or_stormy_windows(n: int, whole: bool, gen: torch.Generator) -> torch.Tensor:
     """Windows of 64 days whose volatility (0.5 or 2) is drawn once per window (``whole``)
     or once per half: the same 4-day stretches, apart from the few across the middle."""

@@ -91,6 +91,7 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, memory spread 0.05/0.15/0.25/0.3": {"memory_spread": (0.05, 0.15, 0.25, 0.3)},
     "SVNN, critic r only": {"critic_inputs": ("r",)},
     "SVNN, critic r, |r| and r^2": {"critic_inputs": ("r", "abs", "square")},
+    "SVNN, critic r, |r| and EWMA-standardised r": {"critic_inputs": ("r", "abs", "standardised")},
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, EMA 0.999 (default 0.99)": {"ema_decay": 0.999},
@@ -98,6 +99,11 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, EMA 0.999 started at step 200": {"ema_decay": 0.999, "ema_start": 200},
     "SVNN, drift bounded to 0.1 volatilities": {"max_drift": 0.1},
     "SVNN, drift bounded to 0.3 volatilities": {"max_drift": 0.3},
+    "SVNN, drift bounded to 0.5 volatilities": {"max_drift": 0.5},
+    "SVNN, drift bounded to 1 volatility": {"max_drift": 1.0},
+    "SVNN, drift bounded to 2 volatilities": {"max_drift": 2.0},
+    "SVNN, drift bounded to 0.5 volatilities, memory spread 0.3/0.15/0.15/0.15":
+        {"max_drift": 0.5, "memory_spread": (0.3, 0.15, 0.15, 0.15)},
     "SVNN, drift bounded to 0.1 volatilities, memory spread 0/0.15/0.15/0.15 (no 2-day term)":
         {"max_drift": 0.1, "memory_spread": (0.0, 0.15, 0.15, 0.15)},
     "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15": {**_BOUNDED},

@@ -38,9 +38,11 @@ class QuantGANConfig:
         :math:`r_t = \sigma_t \epsilon_t + \mu_t` (:class:`~fingan.nets.SVNN`), with
         volatility and drift from past noise and i.i.d. innovations; ``"tcn"``: the
         paper's pure TCN, noise straight to returns.
-    critic_inputs : tuple of {"r", "abs", "square"}
+    critic_inputs : tuple of {"r", "abs", "square", "standardised"}
         What the critic sees per asset: the (transformed) returns and optionally their
-        absolute values and squares as extra channels.
+        absolute values, squares and EWMA-standardised values (returns divided by a
+        RiskMetrics volatility forecast from the same window, which show calm and
+        stormy windows at one scale) as extra channels.
     critic_window_features : int
         0: the critic's score is a sum of per-position scores, which only compares the
         distributions of receptive-field-long stretches. > 0: that many per-position

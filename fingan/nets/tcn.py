@@ -594,7 +594,23 @@ class SVNNFilter:
         return (self.sigma * self.daily_weight[..., None]).sum(1)
 
 
-CRITIC_INPUTS = {"r": lambda x: x, "abs": torch.abs, "square": torch.square}
+def ewma_standardised(x: torch.Tensor, decay: float = 0.94) -> torch.Tensor:
+    r"""Returns divided by an EWMA volatility forecast from the same window (RiskMetrics, 0.94).
+
+    ``x`` (batch, L, C): :math:`v_t = \lambda v_{t-1} + (1 - \lambda) r_{t-1}^2`, started
+    at the window's mean square, and :math:`r_t / \sqrt{v_t}`, as the validation module's
+    ``ewma_standardised`` does for whole paths. The result does not depend on the window's
+    scale, so a critic reading it sees a calm window's dynamics as clearly as a volatile one's.
+    """
+    square = x.square()
+    decays = x.new_full((x.shape[-1], 1), decay)
+    prior = decay ** torch.arange(x.shape[1], device=x.device, dtype=x.dtype)[None, :, None]
+    var = causal_ewma(square, decays)[..., 0] + prior * square.mean(dim=1, keepdim=True)
+    return x / torch.sqrt(var + 1e-12)
+
+
+# What a critic can read per asset, each a function of the window (batch, L, C) -> (batch, L, C).
+CRITIC_INPUTS = {"r": lambda x: x, "abs": torch.abs, "square": torch.square, "standardised": ewma_standardised}
 
 
 def check_critic_inputs(inputs: Sequence[str], name: str = "critic inputs") -> tuple[str, ...]:
@@ -610,8 +626,12 @@ class TCNCritic(nn.Module):
 
     With valid convolutions a window of length L has L - RF + 1 scored positions, each
     looking at RF consecutive returns. ``inputs`` names what the TCN sees per asset:
-    the returns ``"r"`` and optionally ``"abs"`` (``|r|``) and ``"square"`` (``r^2``), stacked as
-    channels, so volatility clustering is a linear pattern in the critic's input.
+    the returns ``"r"`` and optionally ``"abs"`` (``|r|``), ``"square"`` (``r^2``) and
+    ``"standardised"`` (:func:`ewma_standardised`), stacked as channels, so volatility
+    clustering is a linear pattern in the critic's input. A critic is Lipschitz in the
+    returns, so on raw returns it can tell calm windows apart only by differences as small
+    as the returns themselves; the standardised channel shows the dynamics of every window
+    at one scale (conditional tails, reversal in calm years).
 
     A sum of per-position scores has an expectation that depends only on the distribution
     of RF-day stretches, so such a critic cannot tell apart generators that differ only
