@@ -100,10 +100,7 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, drift bounded to 0.1 volatilities": {"max_drift": 0.1},
     "SVNN, drift bounded to 0.3 volatilities": {"max_drift": 0.3},
     "SVNN, drift bounded to 0.5 volatilities": {"max_drift": 0.5},
-    "SVNN, drift bounded to 1 volatility": {"max_drift": 1.0},
     "SVNN, drift bounded to 2 volatilities": {"max_drift": 2.0},
-    "SVNN, drift bounded to 0.5 volatilities, memory spread 0.3/0.15/0.15/0.15":
-        {"max_drift": 0.5, "memory_spread": (0.3, 0.15, 0.15, 0.15)},
     "SVNN, drift bounded to 0.1 volatilities, memory spread 0/0.15/0.15/0.15 (no 2-day term)":
         {"max_drift": 0.1, "memory_spread": (0.0, 0.15, 0.15, 0.15)},
     "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15": {**_BOUNDED},
