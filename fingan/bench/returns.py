@@ -383,7 +383,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
         garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES}
                  for p in ("test", ORIGIN, "train")}
         header = ["variant", "validation score", "validation from origin", *SCORES, "beats GJR-t",
-                  "beats GJR-t from origin", "beats GJR-t in sample", "acf |r| lag 1", "fit s"]
+                  "beats GJR-t from origin", "beats GJR-t in sample", "acf |r| lag 1", "acf r lag 1", "fit s"]
         rows = []
         for name, variant in result["ablation"].items():
             if "failed" in variant:
@@ -398,10 +398,11 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                          *(_cell(variant, lambda r: r["scores"]["test"][s]) for s in SCORES),
                          f"{wins['test']}/9", f"{wins[ORIGIN]}/9", f"{wins['train']}/{len(IN_SAMPLE)}",
                          _cell(variant, lambda r: r["long facts"]["acf |r| lag 1"], ".3f"),
+                         _cell(variant, lambda r: r["facts"]["acf r lag 1"], ".3f"),
                          f"{_mean(variant, lambda r: r['fit seconds']):.0f}"])
         gjr_acf = _mean(gjr_runs, lambda r: r["long facts"]["acf |r| lag 1"])
         rows.append(["GJR-GARCH(1,1) t", "", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "", "",
-                     f"{gjr_acf:.3f}", ""])
+                     f"{gjr_acf:.3f}", f"{_mean(gjr_runs, lambda r: r['facts']['acf r lag 1']):.3f}", ""])
         seeds_text = _seeds_text(result["ablation seeds"])
         parts.append(f"**Ablation** ({seeds_text}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better, "
@@ -410,7 +411,10 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                      f"beats GJR-t: counted on the means; from origin: the same count for scenarios from the test "
                      f"period's first day; in sample: the same count on the training period over the in-sample "
                      f"targets' {len(IN_SAMPLE)} scores ({', '.join(IN_SAMPLE)}); "
-                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f})\n")
+                     f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f}; "
+                     f"acf r lag 1: the mean over test-length paths of their own lag-1 autocorrelation, the "
+                     f"reversal a day after each move (training series "
+                     f"{result['real facts']['real (train)']['acf r lag 1']:.3f})\n")
         parts.append(markdown_table(header, rows))
         fact_rows = [["real (train)", *(f"{real[f]:.3f}" for f in LONG_FACTS), ""]]
         for name, variant in result["ablation"].items():
