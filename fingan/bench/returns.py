@@ -92,6 +92,7 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, critic r only": {"critic_inputs": ("r",)},
     "SVNN, critic r, |r| and r^2": {"critic_inputs": ("r", "abs", "square")},
     "SVNN, critic r, |r| and EWMA-standardised r": {"critic_inputs": ("r", "abs", "standardised")},
+    "SVNN, critic EWMA-standardised r and |r|": {"critic_inputs": ("standardised", "abs")},
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, EMA 0.999 (default 0.99)": {"ema_decay": 0.999},

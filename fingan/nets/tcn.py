@@ -598,9 +598,11 @@ def ewma_standardised(x: torch.Tensor, decay: float = 0.94) -> torch.Tensor:
     r"""Returns divided by an EWMA volatility forecast from the same window (RiskMetrics, 0.94).
 
     ``x`` (batch, L, C): :math:`v_t = \lambda v_{t-1} + (1 - \lambda) r_{t-1}^2`, started
-    at the window's mean square, and :math:`r_t / \sqrt{v_t}`, as the validation module's
-    ``ewma_standardised`` does for whole paths. The result does not depend on the window's
-    scale, so a critic reading it sees a calm window's dynamics as clearly as a volatile one's.
+    at the window's mean square, and :math:`r_t / \sqrt{v_t}`: the recursion of the
+    validation module's ``ewma_standardised`` (which starts at a path's variance and drops
+    a burn-in), in torch so that the critic's gradients pass through it. The result does
+    not depend on the window's scale, so a critic reading it sees a calm window's dynamics
+    as clearly as a volatile one's.
     """
     square = x.square()
     decays = x.new_full((x.shape[-1], 1), decay)
