@@ -127,6 +127,76 @@ def test_a_quantgan_whose_critic_reads_standardised_returns_trains_saves_and_loa
     pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
 
 
+def test_window_facts_are_the_validation_modules_estimators_and_have_gradients():
+    from fingan.engine.penalties import window_facts
+    from fingan.validation.returns import leverage
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_t(4, size=(6, 130, 2))
+    xt = torch.tensor(x, requires_grad=True)
+    facts = window_facts(xt, 10)
+    assert facts.shape == (2, 4, 10)
+    for asset in range(2):
+        r = x[:, :, asset]
+        for row, series in enumerate((r, np.abs(r), r**2)):
+            np.testing.assert_allclose(facts[asset, row].detach().numpy(), acf(series, 10).mean(axis=0), atol=1e-9)
+        # centred on the whole window rather than on each lag's overlap: close, not equal
+        np.testing.assert_allclose(facts[asset, 3].detach().numpy(), leverage(r, 10), atol=0.03)
+    facts.sum().backward()
+    assert torch.isfinite(xt.grad).all() and xt.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="max_lag"):
+        window_facts(xt, 129)
+
+
+def test_the_stylized_fact_loss_is_zero_on_the_real_batch_and_pulls_independent_windows_to_clusters():
+    from fingan.engine.terms import StepContext, StylizedFacts
+
+    clustered = garch_series(64 * 100, seed=4, alpha=0.2, beta=0.75).to_numpy()
+    real = torch.tensor(clustered / clustered.std(), dtype=torch.float32).reshape(64, 100, 1)
+    term = StylizedFacts(weight=1.0, max_lag=10)
+    assert term.generator_term(StepContext(real, real.clone(), None, None, None)).item() == 0.0
+    # fakes: fixed i.i.d. shocks times a free log-scale per day, moved by the term alone
+    gen = torch.Generator().manual_seed(0)
+    shocks = torch.randn(64, 100, 1, generator=gen)
+    log_scale = torch.zeros(64, 100, 1, requires_grad=True)
+    optimiser = torch.optim.Adam([log_scale], lr=0.05)
+    losses = []
+    for _ in range(150):
+        loss = term.generator_term(StepContext(real, shocks * log_scale.exp(), None, None, None))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    fake = (shocks * log_scale.exp()).detach().numpy()[..., 0]
+    real_lag1 = acf(np.abs(real.numpy()[..., 0]), 1).mean()
+    start_lag1 = acf(np.abs(shocks.numpy()[..., 0]), 1).mean()
+    assert losses[-1] < 0.2 * losses[0]
+    assert real_lag1 > 0.15 and abs(start_lag1) < 0.05
+    assert acf(np.abs(fake), 1).mean() > 0.5 * real_lag1
+
+
+def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
+    from fingan.engine.terms import StylizedFacts
+
+    gan = QuantGAN(steps=3, fact_weight=2.0, fact_lags=10, **TINY).fit(train.iloc[-600:])
+    terms = [t for t in gan.trainer_.terms if isinstance(t, StylizedFacts)]
+    assert len(terms) == 1 and terms[0].weight == 2.0 and terms[0].max_lag == 10
+    assert all(np.isfinite(v) for r in gan.trainer_.history for v in r.values() if isinstance(v, float))
+    loaded = QuantGAN.load(gan.save(tmp_path / "facts.fingan"))
+    assert (loaded.config.fact_weight, loaded.config.fact_lags) == (2.0, 10)
+    pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
+    assert not any(isinstance(t, StylizedFacts) for t in QuantGAN(steps=3, **TINY).fit(train.iloc[-300:]).trainer_.terms)
+
+
+@pytest.mark.parametrize("options, message", [({"fact_weight": -1.0}, "fact_weight"),
+                                              ({"fact_weight": "much"}, "fact_weight"),
+                                              ({"fact_lags": 47}, "fact_lags"),
+                                              ({"fact_lags": 0}, "fact_lags")])
+def test_bad_fact_loss_options_fail_early(options, message):
+    with pytest.raises(ConfigError, match=message):
+        QuantGAN(**{**TINY, **options})
+
+
 def _calm_or_stormy_windows(n: int, whole: bool, gen: torch.Generator) -> torch.Tensor:
     """Windows of 64 days whose volatility (0.5 or 2) is drawn once per window (``whole``)
     or once per half: the same 4-day stretches, apart from the few across the middle."""

@@ -97,3 +97,32 @@ def instance_noise_std(step: int, initial_std: float, anneal_steps: int) -> floa
     if initial_std <= 0 or anneal_steps <= 0:
         return 0.0
     return initial_std * max(0.0, 1.0 - step / anneal_steps)
+
+
+def window_facts(x: torch.Tensor, max_lag: int) -> torch.Tensor:
+    r"""Stylized facts of a batch of return windows, differentiable: shape (assets, 4, max_lag).
+
+    ``x`` is (batch, time, assets). For each window and asset: the autocorrelations of
+    r, |r| and r² at lags 1..max_lag (the validation module's estimator, each window
+    centred on its own mean) and the leverage correlations
+    :math:`\mathrm{corr}(r_t, r_{t+k}^2)`; then the mean over windows. Rows in that
+    order: ACF r, ACF |r|, ACF r², leverage. The lagged sums come from one FFT per
+    series, so the cost hardly grows with ``max_lag``. The leverage centres r and r² on
+    the whole window, where :func:`fingan.validation.returns.leverage` centres each
+    lag's overlap; for windows of a hundred days and more the two differ little.
+    """
+    t = x.shape[1]
+    if not 1 <= max_lag <= t - 2:
+        raise ValueError(f"max_lag must be between 1 and the window length - 2 = {t - 2}, got {max_lag}")
+    series = torch.stack((x, x.abs(), x.square()), dim=0).transpose(-1, -2)  # (3, batch, assets, time)
+    centred = series - series.mean(dim=-1, keepdim=True)
+    size = 1 << (2 * t - 1).bit_length()
+    spectra = torch.fft.rfft(centred, n=size, dim=-1)
+    power = centred.square().sum(dim=-1, keepdim=True)  # (3, batch, assets, 1)
+    # sum_t a_t b_{t+k} = irfft(conj(A) B)[k] with zero padding past 2t - 1
+    auto = torch.fft.irfft(spectra.conj() * spectra, n=size, dim=-1)[..., 1:max_lag + 1]
+    acfs = auto / power.clamp_min(1e-12)
+    cross = torch.fft.irfft(spectra[0].conj() * spectra[2], n=size, dim=-1)[..., 1:max_lag + 1]
+    lev = cross / (power[0] * power[2]).sqrt().clamp_min(1e-12)
+    facts = torch.cat((acfs, lev.unsqueeze(0)), dim=0)  # (4, batch, assets, max_lag)
+    return facts.mean(dim=1).transpose(0, 1)

@@ -38,7 +38,13 @@ from torch.optim.swa_utils import AveragedModel
 
 from fingan.engine.auxiliary import make_auxiliary
 from fingan.engine.optim import lr_factor
-from fingan.engine.penalties import HistoricalAverage, gradient_penalty, instance_noise_std, orthogonal_regularization
+from fingan.engine.penalties import (
+    HistoricalAverage,
+    gradient_penalty,
+    instance_noise_std,
+    orthogonal_regularization,
+    window_facts,
+)
 from fingan.engine.progressive import fade_real, growth_state
 from fingan.errors import ConfigError
 from fingan.nets.layers import apply_spectral_norm
@@ -294,6 +300,36 @@ class Orthogonal(Term):
             return self.weight * orthogonal_regularization(ctx.generator)
 
 
+@TERMS.register("facts")
+class StylizedFacts(Term):
+    """Stylized facts of the generated windows matched to the real batch's, times ``weight``.
+
+    For return windows (batch, time, assets): the squared differences between the fakes'
+    and the real batch's autocorrelations of r, |r| and r² and leverage correlations at
+    lags 1..``max_lag`` (:func:`~fingan.engine.penalties.window_facts`), summed over lags
+    and facts and averaged over assets, added to the generator's loss: the differentiable
+    stylized-fact constraints of SFAG (Zhang et al. 2026) on a WGAN-GP. Comparing with
+    the real batch rather than a fixed target keeps the data's window weights and labels
+    and the estimator's small-window bias on both sides; the real batch's noise makes the
+    term's gradient noisy but not biased. Recipes add it (:meth:`Recipe.extra_terms
+    <fingan.models.base.Recipe.extra_terms>`); it is not a flat trainer option because it
+    only means something for return windows.
+    """
+
+    name = "facts"
+
+    def __init__(self, weight: float, max_lag: int) -> None:
+        self.weight = float(weight)
+        self.max_lag = int(max_lag)
+
+    def generator_term(self, ctx: StepContext) -> torch.Tensor:
+        with full_precision():
+            fake = window_facts(ctx.fake.float(), self.max_lag)
+            with torch.no_grad():
+                real = window_facts(ctx.real.float(), self.max_lag)
+            return self.weight * (fake - real).square().sum(dim=(1, 2)).mean()
+
+
 @TERMS.register("historical_averaging")
 class HistoricalAveraging(Term):
     """Historical averaging (Salimans et al. 2016) on both networks, times ``weight``."""
@@ -406,7 +442,7 @@ def ema_update(
 
 # the order hooks run in (and loss terms are added in): inputs first, then losses, then updates
 ORDER = ("lr_decay", "spectral_norm", "growth", "instance_noise", "auxiliary", "drift", "gradient_penalty",
-         "orthogonal", "historical_averaging", "clip", "ema")
+         "orthogonal", "facts", "historical_averaging", "clip", "ema")
 
 
 def build_terms(config: TrainerConfig) -> list[Term]:

@@ -14,6 +14,7 @@ from torch import nn
 
 from fingan import config as config_io
 from fingan.engine.checkpoint import load_checkpoint, save_checkpoint
+from fingan.engine.terms import Term
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import CheckpointError, ConfigError
 
@@ -103,6 +104,10 @@ class Recipe:
         """
         return dataclasses.replace(self.config.trainer)
 
+    def extra_terms(self) -> list[Term]:
+        """Training terms the recipe adds to those its trainer options ask for (none by default)."""
+        return []
+
     def extra_state(self) -> dict[str, Any]:
         """Fitted state besides the nets (tensors, numbers, strings) kept by :meth:`save`."""
         return {}
@@ -119,7 +124,8 @@ class Recipe:
     def _make_trainer(self, out_dir: str | os.PathLike | None = None, callbacks=()) -> Trainer:
         torch.manual_seed(self.config.trainer.seed)
         generator, critic, latent_shape = self.build(self.data_shape_)
-        return Trainer(generator, critic, latent_shape, self.trainer_config(), out_dir=out_dir, callbacks=callbacks)
+        return Trainer(generator, critic, latent_shape, self.trainer_config(), out_dir=out_dir, callbacks=callbacks,
+                       terms=self.extra_terms())
 
     def _train(
         self,

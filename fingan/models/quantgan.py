@@ -14,6 +14,7 @@ from torch import nn
 
 from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
+from fingan.engine.terms import StylizedFacts, Term
 from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError, as_count, check_positive
 from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state, unchanged
@@ -80,6 +81,16 @@ class QuantGANConfig:
     max_drift : float or None
         SVNN only: softly bound the drift to this many volatilities
         (:math:`\mu_t = b \sigma_t \tanh(m_t / b)`); ``None`` leaves it free.
+    fact_weight : float
+        Weight of an auxiliary generator loss that matches the stylized facts of the
+        generated training windows to the real batch's: the squared differences of their
+        autocorrelations of r, |r| and r² and their leverage correlations at lags
+        1..``fact_lags``, summed (:class:`~fingan.engine.terms.StylizedFacts`; SFAG,
+        Zhang et al. 2026). It tells the generator directly what a WGAN critic, Lipschitz in
+        the returns, weighs little: the dependence within calm windows. 0 (the default):
+        off, the adversarial loss alone.
+    fact_lags : int
+        Lags of the stylized-fact loss, at most ``window - 2``.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -145,6 +156,8 @@ class QuantGANConfig:
     reversal: float | tuple[float, ...] | None = None
     latent_spread: float | tuple[float, ...] | None = None
     max_drift: float | None = None
+    fact_weight: float = 0.0
+    fact_lags: int = 20
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -212,6 +225,14 @@ def _check_reversal(shares: Any, n_terms: int) -> float | tuple[float, ...]:
     if not all(-1 < v < 1 for v in np.atleast_1d(values)):
         raise ConfigError(f"reversal must be shares of a shock in (-1, 1), got {shares}")
     return values
+
+
+def _non_negative(value: Any) -> bool:
+    """Whether ``value`` is a real number >= 0 (not a bool, not NaN)."""
+    try:
+        return not isinstance(value, bool) and float(value) >= 0
+    except (TypeError, ValueError):
+        return False
 
 
 def cpu_minutes(config: QuantGANConfig) -> float:
@@ -288,6 +309,11 @@ class QuantGAN(PathModel, Recipe):
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
+        if not _non_negative(cfg.fact_weight):
+            raise ConfigError(f"fact_weight must be a number >= 0, got {cfg.fact_weight!r}")
+        cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
+        if cfg.fact_lags > cfg.window - 2:
+            raise ConfigError(f"fact_lags ({cfg.fact_lags}) must be at most the window length - 2 ({cfg.window - 2})")
         if cfg.selection not in SELECTIONS:
             raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, not {cfg.selection!r}")
         if cfg.selection == "origin" and cfg.generator != "svnn":
@@ -324,6 +350,11 @@ class QuantGAN(PathModel, Recipe):
         critic = TCNCritic(n_assets, inputs=cfg.critic_inputs, window_features=cfg.critic_window_features,
                            **{**options, "dilations": cfg.effective_critic_dilations})
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
+
+    def extra_terms(self) -> list[Term]:
+        if not self.config.fact_weight:
+            return []
+        return [StylizedFacts(self.config.fact_weight, self.config.fact_lags)]
 
     # ------------------------------------------------------------------ regimes
     @property
