@@ -185,7 +185,9 @@ def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
     loaded = QuantGAN.load(gan.save(tmp_path / "facts.fingan"))
     assert (loaded.config.fact_weight, loaded.config.fact_lags) == (2.0, 10)
     pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
-    assert not any(isinstance(t, StylizedFacts) for t in QuantGAN(steps=3, **TINY).fit(train.iloc[-300:]).trainer_.terms)
+    off = QuantGAN(steps=3, fact_weight=0.0, **TINY).fit(train.iloc[-300:])
+    assert not any(isinstance(t, StylizedFacts) for t in off.trainer_.terms)
+    assert QuantGAN(**TINY).config.effective_fact_lags == 46 and QuantGAN().config.effective_fact_lags == 50
 
 
 @pytest.mark.parametrize("options, message", [({"fact_weight": -1.0}, "fact_weight"),

@@ -67,14 +67,20 @@ _BOUNDED = {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15)}
 # and the default's; rows recorded before recency=500 became the default (results files
 # up to returns_small_recency_seeds.md) were fitted with every window alike, and rows
 # recorded before ema_decay=None became the default (up to returns_small_recency_no_ema_seeds.md)
-# with an EMA of decay 0.99. Rows that now equal the default stay so recorded commands run.
+# with an EMA of decay 0.99, and rows recorded before fact_weight=10 became the default (up to
+# returns_small_fact_loss_seeds.md) without the stylized-fact loss; the rows named "the default
+# before" keep their meaning by switching later defaults off. Rows that now equal the default
+# stay so recorded commands run.
 ABLATION: dict[str, dict[str, Any]] = {
-    "default: SVNN, memory 2/20/120/500 d, sign -0.8, critic r and |r|, no EMA, recency 500 d": {},
-    "SVNN, EMA 0.99 (the default before no EMA)": {"ema_decay": 0.99},
-    "SVNN, every window alike (the default before recency)": {"recency": None, "ema_decay": 0.99},
+    "default: SVNN, memory 2/20/120/500 d, sign -0.8, critic r and |r|, no EMA, recency 500 d, "
+    "stylized-fact loss 10 over lags 1-50": {},
+    "SVNN without the stylized-fact loss (the default before)": {"fact_weight": 0.0},
+    "SVNN, EMA 0.99 (the default before no EMA)": {"ema_decay": 0.99, "fact_weight": 0.0},
+    "SVNN, every window alike (the default before recency)": {"recency": None, "ema_decay": 0.99, "fact_weight": 0.0},
     "SVNN, every window alike, no EMA": {"recency": None},
     "pure TCN (paper), critic r, Lambert W, no EMA, every window alike (the first default)":
-        {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None, "recency": None},
+        {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None, "recency": None,
+         "fact_weight": 0.0},
     "pure TCN, critic r and |r|, Lambert W": {"generator": "tcn", "lambert_w": True},
     "SVNN without memory": {"memory": ()},
     "SVNN, memory 2/20/120 d": {"memory": (2.0, 20.0, 120.0)},
@@ -93,9 +99,9 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, critic r, |r| and r^2": {"critic_inputs": ("r", "abs", "square")},
     "SVNN, critic r, |r| and EWMA-standardised r": {"critic_inputs": ("r", "abs", "standardised")},
     "SVNN, critic EWMA-standardised r and |r|": {"critic_inputs": ("standardised", "abs")},
-    "SVNN, stylized-fact loss weight 1, lags 1-20": {"fact_weight": 1.0},
-    "SVNN, stylized-fact loss weight 10, lags 1-20": {"fact_weight": 10.0},
-    "SVNN, stylized-fact loss weight 10, lags 1-50": {"fact_weight": 10.0, "fact_lags": 50},
+    "SVNN, stylized-fact loss weight 1, lags 1-20": {"fact_weight": 1.0, "fact_lags": 20},
+    "SVNN, stylized-fact loss weight 10, lags 1-20": {"fact_weight": 10.0, "fact_lags": 20},
+    "SVNN, stylized-fact loss weight 10, lags 1-50": {"fact_weight": 10.0, "fact_lags": 50},  # the default now
     "SVNN, Lambert W": {"lambert_w": True},
     "SVNN, no EMA": {"ema_decay": None},
     "SVNN, EMA 0.999 (default 0.99)": {"ema_decay": 0.999},

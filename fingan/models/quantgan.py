@@ -87,10 +87,14 @@ class QuantGANConfig:
         autocorrelations of r, |r| and r² and their leverage correlations at lags
         1..``fact_lags``, summed (:class:`~fingan.engine.terms.StylizedFacts`; SFAG,
         Zhang et al. 2026). It tells the generator directly what a WGAN critic, Lipschitz in
-        the returns, weighs little: the dependence within calm windows. 0 (the default):
-        off, the adversarial loss alone.
-    fact_lags : int
-        Lags of the stylized-fact loss, at most ``window - 2``.
+        the returns, weighs little: the dependence within calm windows. 0: off,
+        the adversarial loss alone. The default, 10 over lags 1-50, scored better than
+        none on the validation years of the returns benchmark for each of three seeds
+        (1.978 ± 0.046 against 2.022 ± 0.030), with a lag-1 reversal nearer the data's
+        and steadier seeds; 0 switches it off (the default of fingan 0.1.0).
+    fact_lags : int or None
+        Lags of the stylized-fact loss, at most ``window - 2``; ``None`` (the default):
+        50, or ``window - 2`` for windows shorter than 52 days.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -156,8 +160,8 @@ class QuantGANConfig:
     reversal: float | tuple[float, ...] | None = None
     latent_spread: float | tuple[float, ...] | None = None
     max_drift: float | None = None
-    fact_weight: float = 0.0
-    fact_lags: int = 20
+    fact_weight: float = 10.0
+    fact_lags: int | None = None
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -183,6 +187,11 @@ class QuantGANConfig:
     def effective_critic_dilations(self) -> tuple[int, ...]:
         """The critic's dilations: its own, or the generator's when ``critic_dilations`` is None."""
         return self.dilations if self.critic_dilations is None else self.critic_dilations
+
+    @property
+    def effective_fact_lags(self) -> int:
+        """Lags of the stylized-fact loss: ``fact_lags``, or 50 capped at ``window - 2`` when None."""
+        return min(50, self.window - 2) if self.fact_lags is None else self.fact_lags
 
     @property
     def critic_receptive_field(self) -> int:
@@ -311,8 +320,9 @@ class QuantGAN(PathModel, Recipe):
                               f"({cfg.critic_receptive_field})")
         if not _non_negative(cfg.fact_weight):
             raise ConfigError(f"fact_weight must be a number >= 0, got {cfg.fact_weight!r}")
-        cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
-        if cfg.fact_lags > cfg.window - 2:
+        if cfg.fact_lags is not None:
+            cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
+        if cfg.fact_weight and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
             raise ConfigError(f"fact_lags ({cfg.fact_lags}) must be at most the window length - 2 ({cfg.window - 2})")
         if cfg.selection not in SELECTIONS:
             raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, not {cfg.selection!r}")
@@ -354,7 +364,7 @@ class QuantGAN(PathModel, Recipe):
     def extra_terms(self) -> list[Term]:
         if not self.config.fact_weight:
             return []
-        return [StylizedFacts(self.config.fact_weight, self.config.fact_lags)]
+        return [StylizedFacts(self.config.fact_weight, self.config.effective_fact_lags)]
 
     # ------------------------------------------------------------------ regimes
     @property
@@ -696,6 +706,8 @@ class QuantGAN(PathModel, Recipe):
             data.update(generator="tcn", critic_inputs=["r"], lambert_w=True)
         # files written before recency weighting drew every training window alike
         data.setdefault("recency", None)
+        # files written before the stylized-fact loss trained without it
+        data.setdefault("fact_weight", 0.0)
         return data
 
     def extra_state(self) -> dict[str, Any]:
