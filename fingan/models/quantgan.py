@@ -273,7 +273,8 @@ class QuantGAN(PathModel, Recipe):
     Log returns are Gaussianised by :class:`~fingan.data.ReturnTransform` (standardise,
     inverse Lambert W, standardise), cut into windows, and a TCN generator learns to map
     i.i.d. noise (``noise_dim`` channels per day) to such windows against a TCN critic,
-    with WGAN-GP by default. Because the generator is convolutional, paths of any length
+    with WGAN-GP and a stylized-fact loss on the generator (``fact_weight``) by default.
+    Because the generator is convolutional, paths of any length
     come from one pass: ``length + receptive_field - 1`` noise steps give ``length``
     returns, which go back through the exact inverse transform.
 
