@@ -103,10 +103,10 @@ def window_facts(x: torch.Tensor, max_lag: int) -> torch.Tensor:
     r"""Stylized facts of a batch of return windows, differentiable: shape (assets, 4, max_lag).
 
     ``x`` is (batch, time, assets). For each window and asset: the autocorrelations of
-    r, |r| and r² at lags 1..max_lag (the validation module's estimator, each window
+    r, ``|r|`` and r² at lags 1..max_lag (the validation module's estimator, each window
     centred on its own mean) and the leverage correlations
     :math:`\mathrm{corr}(r_t, r_{t+k}^2)`; then the mean over windows. Rows in that
-    order: ACF r, ACF |r|, ACF r², leverage. The lagged sums come from one FFT per
+    order: ACF r, ACF ``|r|``, ACF r², leverage. The lagged sums come from one FFT per
     series, so the cost hardly grows with ``max_lag``. The leverage centres r and r² on
     the whole window, where :func:`fingan.validation.returns.leverage` centres each
     lag's overlap; for windows of a hundred days and more the two differ little.

@@ -305,7 +305,7 @@ class StylizedFacts(Term):
     """Stylized facts of the generated windows matched to the real batch's, times ``weight``.
 
     For return windows (batch, time, assets): the squared differences between the fakes'
-    and the real batch's autocorrelations of r, |r| and r² and leverage correlations at
+    and the real batch's autocorrelations of r, ``|r|`` and r² and leverage correlations at
     lags 1..``max_lag`` (:func:`~fingan.engine.penalties.window_facts`), summed over lags
     and facts and averaged over assets, added to the generator's loss: the differentiable
     stylized-fact constraints of SFAG (Zhang et al. 2026) on a WGAN-GP. Comparing with

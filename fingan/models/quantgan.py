@@ -84,7 +84,7 @@ class QuantGANConfig:
     fact_weight : float
         Weight of an auxiliary generator loss that matches the stylized facts of the
         generated training windows to the real batch's: the squared differences of their
-        autocorrelations of r, |r| and r² and their leverage correlations at lags
+        autocorrelations of r, ``|r|`` and r² and their leverage correlations at lags
         1..``fact_lags``, summed (:class:`~fingan.engine.terms.StylizedFacts`; SFAG,
         Zhang et al. 2026). It tells the generator directly what a WGAN critic, Lipschitz in
         the returns, weighs little: the dependence within calm windows. 0: off,
