@@ -316,8 +316,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
     p.add_argument("--fact-weight", type=positive_or_zero_float,
                    help="weight of a generator loss matching the windows' autocorrelations of r, |r|, r^2 and "
-                        "leverage to the real batch's (default 0: off)")
-    p.add_argument("--fact-lags", type=positive_int, help="lags of that loss (default 20)")
+                        "leverage to the real batch's (default 10; 0: off)")
+    p.add_argument("--fact-lags", type=positive_int,
+                   help="lags of that loss (default 50, or the window length - 2 when shorter)")
     p.add_argument("--recency", type=positive_float_or_none, metavar="DAYS",
                    help="draw training windows with weights halving every DAYS trading days of age, so recent "
                         "years count more (default 500); 'none' for all windows alike")
