@@ -40,14 +40,25 @@ def as_count(value: object, name: str, minimum: int = 1) -> int:
     return count
 
 
+def _is_above(value: object, bound: float, inclusive: bool) -> bool:
+    """Whether ``value`` is a real number (not a bool, string or NaN) above ``bound`` (or equal, if ``inclusive``)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool) and (number >= bound if inclusive else number > bound)
+
+
 def check_positive(value: object, name: str, unit: str) -> None:
     """A ConfigError unless ``value`` is a positive number (not a bool, string or NaN), e.g. of ``unit`` "days"."""
-    try:
-        positive = not isinstance(value, bool) and float(value) > 0  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        positive = False
-    if not positive:
+    if not _is_above(value, 0.0, inclusive=False):
         raise ConfigError(f"{name} must be a positive number of {unit} or None, got {value!r}")
+
+
+def check_non_negative(value: object, name: str) -> None:
+    """A ConfigError unless ``value`` is a number >= 0 (not a bool, string or NaN)."""
+    if not _is_above(value, 0.0, inclusive=True):
+        raise ConfigError(f"{name} must be a number >= 0, got {value!r}")
 
 
 class FinganWarning(UserWarning):

@@ -16,7 +16,7 @@ from fingan.data.returns import ReturnTransform, as_return_frame
 from fingan.data.windows import ReturnWindows
 from fingan.engine.terms import StylizedFacts, Term
 from fingan.engine.trainer import Trainer, TrainerConfig
-from fingan.errors import ConfigError, DataError, as_count, check_positive
+from fingan.errors import ConfigError, DataError, as_count, check_non_negative, check_positive
 from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state, unchanged
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
 from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
@@ -236,14 +236,6 @@ def _check_reversal(shares: Any, n_terms: int) -> float | tuple[float, ...]:
     return values
 
 
-def _non_negative(value: Any) -> bool:
-    """Whether ``value`` is a real number >= 0 (not a bool, not NaN)."""
-    try:
-        return not isinstance(value, bool) and float(value) >= 0
-    except (TypeError, ValueError):
-        return False
-
-
 def cpu_minutes(config: QuantGANConfig) -> float:
     """Rough minutes a training run of ``config`` takes on a 2-core CPU.
 
@@ -319,8 +311,7 @@ class QuantGAN(PathModel, Recipe):
         if cfg.window < cfg.critic_receptive_field:
             raise ConfigError(f"window ({cfg.window}) must be at least the critic's receptive field "
                               f"({cfg.critic_receptive_field})")
-        if not _non_negative(cfg.fact_weight):
-            raise ConfigError(f"fact_weight must be a number >= 0, got {cfg.fact_weight!r}")
+        check_non_negative(cfg.fact_weight, "fact_weight")
         if cfg.fact_lags is not None:
             cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
         if cfg.fact_weight and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
