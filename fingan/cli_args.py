@@ -319,6 +319,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                         "leverage to the real batch's (default 10; 0: off)")
     p.add_argument("--fact-lags", type=positive_int,
                    help="lags of that loss (default 50, or the window length - 2 when shorter)")
+    p.add_argument("--fact-pooled-weight", type=positive_or_zero_float,
+                   help="weight of the same loss on the batch's windows pooled as one series, which also sees calm "
+                        "against stormy windows (default 0: off)")
     p.add_argument("--recency", type=positive_float_or_none, metavar="DAYS",
                    help="draw training windows with weights halving every DAYS trading days of age, so recent "
                         "years count more (default 500); 'none' for all windows alike")

@@ -148,6 +148,33 @@ def test_window_facts_are_the_validation_modules_estimators_and_have_gradients()
         window_facts(xt, 129)
 
 
+def test_pooled_window_facts_see_how_volatile_whole_windows_are():
+    from fingan.engine.penalties import window_facts
+    from fingan.engine.terms import StepContext, StylizedFacts
+
+    gen = torch.Generator().manual_seed(1)
+    shocks = torch.randn(64, 100, 1, generator=gen, dtype=torch.float64)
+    # one window read alone: pooling changes nothing
+    np.testing.assert_allclose(window_facts(shocks[:1], 10, pooled=True).numpy(), window_facts(shocks[:1], 10).numpy(),
+                               atol=1e-12)
+    # i.i.d. days, calm or stormy windows: no dependence within a window, much across
+    levels = torch.tensor([0.5, 2.0], dtype=torch.float64)[torch.randint(0, 2, (64,), generator=gen)]
+    regimes = shocks * levels[:, None, None]
+    within, pooled = window_facts(regimes, 20)[0, 1], window_facts(regimes, 20, pooled=True)[0, 1]
+    assert within.abs().max() < 0.05 and pooled.min() > 0.2
+    # the pooled estimator is the one-series ACF of the windows laid end to end, lags within windows
+    x = regimes[..., 0].numpy()
+    centred = x - x.mean()
+    lag5 = (centred[:, :-5] * centred[:, 5:]).sum() / (centred**2).sum()
+    assert window_facts(regimes, 5, pooled=True)[0, 0, 4].item() == pytest.approx(lag5, abs=1e-12)
+    # the term: the pooled loss tells regimes from one scale, the per-window loss hardly
+    def loss(weight, pooled_weight):
+        return StylizedFacts(weight, 20, pooled_weight).generator_term(StepContext(regimes, shocks, None, None, None))
+    within_loss, pooled_loss = loss(1.0, 0.0).item(), loss(0.0, 1.0).item()
+    assert pooled_loss > 10 * within_loss
+    assert loss(2.0, 0.5).item() == pytest.approx(2 * within_loss + 0.5 * pooled_loss)
+
+
 def test_the_stylized_fact_loss_is_zero_on_the_real_batch_and_pulls_independent_windows_to_clusters():
     from fingan.engine.terms import StepContext, StylizedFacts
 
@@ -178,12 +205,12 @@ def test_the_stylized_fact_loss_is_zero_on_the_real_batch_and_pulls_independent_
 def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
     from fingan.engine.terms import StylizedFacts
 
-    gan = QuantGAN(steps=3, fact_weight=2.0, fact_lags=10, **TINY).fit(train.iloc[-600:])
+    gan = QuantGAN(steps=3, fact_weight=2.0, fact_lags=10, fact_pooled_weight=0.5, **TINY).fit(train.iloc[-600:])
     terms = [t for t in gan.trainer_.terms if isinstance(t, StylizedFacts)]
-    assert len(terms) == 1 and terms[0].weight == 2.0 and terms[0].max_lag == 10
+    assert len(terms) == 1 and (terms[0].weight, terms[0].max_lag, terms[0].pooled_weight) == (2.0, 10, 0.5)
     assert all(np.isfinite(v) for r in gan.trainer_.history for v in r.values() if isinstance(v, float))
     loaded = QuantGAN.load(gan.save(tmp_path / "facts.fingan"))
-    assert (loaded.config.fact_weight, loaded.config.fact_lags) == (2.0, 10)
+    assert (loaded.config.fact_weight, loaded.config.fact_lags, loaded.config.fact_pooled_weight) == (2.0, 10, 0.5)
     pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
     off = QuantGAN(steps=3, fact_weight=0.0, **TINY).fit(train.iloc[-300:])
     assert not any(isinstance(t, StylizedFacts) for t in off.trainer_.terms)
@@ -193,7 +220,8 @@ def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
 @pytest.mark.parametrize("options, message", [({"fact_weight": -1.0}, "fact_weight"),
                                               ({"fact_weight": "much"}, "fact_weight"),
                                               ({"fact_lags": 47}, "fact_lags"),
-                                              ({"fact_lags": 0}, "fact_lags")])
+                                              ({"fact_lags": 0}, "fact_lags"),
+                                              ({"fact_pooled_weight": -0.5}, "fact_pooled_weight")])
 def test_bad_fact_loss_options_fail_early(options, message):
     with pytest.raises(ConfigError, match=message):
         QuantGAN(**{**TINY, **options})

@@ -99,7 +99,7 @@ def instance_noise_std(step: int, initial_std: float, anneal_steps: int) -> floa
     return initial_std * max(0.0, 1.0 - step / anneal_steps)
 
 
-def window_facts(x: torch.Tensor, max_lag: int) -> torch.Tensor:
+def window_facts(x: torch.Tensor, max_lag: int, pooled: bool = False) -> torch.Tensor:
     r"""Stylized facts of a batch of return windows, differentiable: shape (assets, 4, max_lag).
 
     ``x`` is (batch, time, assets). For each window and asset: the autocorrelations of
@@ -110,19 +110,32 @@ def window_facts(x: torch.Tensor, max_lag: int) -> torch.Tensor:
     series, so the cost hardly grows with ``max_lag``. The leverage centres r and r² on
     the whole window, where :func:`fingan.validation.returns.leverage` centres each
     lag's overlap; for windows of a hundred days and more the two differ little.
+
+    With ``pooled`` the windows are read as pieces of one long series instead: every
+    series is centred on its mean over the whole batch, and each correlation is the
+    batch's sum of lagged products over the batch's sum of squares. A window that is
+    calm or stormy throughout then raises the autocorrelation of ``|r|`` at every lag,
+    as months-long volatility regimes do in a long series, where each window's own
+    centring removes its level and sees only the dependence within it.
     """
     t = x.shape[1]
     if not 1 <= max_lag <= t - 2:
         raise ValueError(f"max_lag must be between 1 and the window length - 2 = {t - 2}, got {max_lag}")
     series = torch.stack((x, x.abs(), x.square()), dim=0).transpose(-1, -2)  # (3, batch, assets, time)
-    centred = series - series.mean(dim=-1, keepdim=True)
+    level = series.mean(dim=(1, 3), keepdim=True) if pooled else series.mean(dim=-1, keepdim=True)
+    centred = series - level
     size = 1 << (2 * t - 1).bit_length()
     spectra = torch.fft.rfft(centred, n=size, dim=-1)
     power = centred.square().sum(dim=-1, keepdim=True)  # (3, batch, assets, 1)
     # sum_t a_t b_{t+k} = irfft(conj(A) B)[k] with zero padding past 2t - 1
     auto = torch.fft.irfft(spectra.conj() * spectra, n=size, dim=-1)[..., 1:max_lag + 1]
-    acfs = auto / power.clamp_min(1e-12)
     cross = torch.fft.irfft(spectra[0].conj() * spectra[2], n=size, dim=-1)[..., 1:max_lag + 1]
+    if pooled:  # ratios of the batch's sums: (3 or 1, assets, lags)
+        power = power.sum(dim=1)
+        acfs = auto.sum(dim=1) / power.clamp_min(1e-12)
+        lev = cross.sum(dim=0) / (power[0] * power[2]).sqrt().clamp_min(1e-12)
+        return torch.cat((acfs, lev.unsqueeze(0)), dim=0).transpose(0, 1)
+    acfs = auto / power.clamp_min(1e-12)
     lev = cross / (power[0] * power[2]).sqrt().clamp_min(1e-12)
     facts = torch.cat((acfs, lev.unsqueeze(0)), dim=0)  # (4, batch, assets, max_lag)
     return facts.mean(dim=1).transpose(0, 1)

@@ -311,23 +311,31 @@ class StylizedFacts(Term):
     stylized-fact constraints of SFAG (Zhang et al. 2026) on a WGAN-GP. Comparing with
     the real batch rather than a fixed target keeps the data's window weights and labels
     and the estimator's small-window bias on both sides; the real batch's noise makes the
-    term's gradient noisy but not biased. Recipes add it (:meth:`Recipe.extra_terms
+    term's gradient noisy but not biased. ``pooled_weight`` adds the same loss on the
+    facts of the windows pooled as pieces of one series (``pooled`` of ``window_facts``),
+    which also see how volatile whole windows are, one against another: the slow part of
+    volatility clustering that each window's own centring removes. Recipes add it (:meth:`Recipe.extra_terms
     <fingan.models.base.Recipe.extra_terms>`); it is not a flat trainer option because it
     only means something for return windows.
     """
 
     name = "facts"
 
-    def __init__(self, weight: float, max_lag: int) -> None:
+    def __init__(self, weight: float, max_lag: int, pooled_weight: float = 0.0) -> None:
         self.weight = float(weight)
         self.max_lag = int(max_lag)
+        self.pooled_weight = float(pooled_weight)
 
     def generator_term(self, ctx: StepContext) -> torch.Tensor:
+        total = 0.0
         with full_precision():
-            fake = window_facts(ctx.fake.float(), self.max_lag)
-            with torch.no_grad():
-                real = window_facts(ctx.real.float(), self.max_lag)
-            return self.weight * (fake - real).square().sum(dim=(1, 2)).mean()
+            for pooled, weight in ((False, self.weight), (True, self.pooled_weight)):
+                if weight:
+                    fake = window_facts(ctx.fake.float(), self.max_lag, pooled)
+                    with torch.no_grad():
+                        real = window_facts(ctx.real.float(), self.max_lag, pooled)
+                    total = total + weight * (fake - real).square().sum(dim=(1, 2)).mean()
+            return total
 
 
 @TERMS.register("historical_averaging")

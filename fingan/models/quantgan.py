@@ -95,6 +95,12 @@ class QuantGANConfig:
     fact_lags : int or None
         Lags of the stylized-fact loss, at most ``window - 2``; ``None`` (the default):
         50, or ``window - 2`` for windows shorter than 52 days.
+    fact_pooled_weight : float
+        Weight of the same loss on the facts of the batch's windows read as pieces of one
+        long series (centred on the batch's mean, ratios of the batch's sums), which also
+        see how calm or stormy whole windows are, one against another: the slow,
+        months-long part of volatility clustering, which each window's own centring
+        removes. 0 (the default): off.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -162,6 +168,7 @@ class QuantGANConfig:
     max_drift: float | None = None
     fact_weight: float = 10.0
     fact_lags: int | None = None
+    fact_pooled_weight: float = 0.0
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -314,7 +321,8 @@ class QuantGAN(PathModel, Recipe):
         check_non_negative(cfg.fact_weight, "fact_weight")
         if cfg.fact_lags is not None:
             cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
-        if cfg.fact_weight and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
+        check_non_negative(cfg.fact_pooled_weight, "fact_pooled_weight")
+        if (cfg.fact_weight or cfg.fact_pooled_weight) and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
             raise ConfigError(f"fact_lags ({cfg.fact_lags}) must be at most the window length - 2 ({cfg.window - 2})")
         if cfg.selection not in SELECTIONS:
             raise ConfigError(f"selection must be one of {', '.join(SELECTIONS)}, not {cfg.selection!r}")
@@ -354,9 +362,9 @@ class QuantGAN(PathModel, Recipe):
         return generator, critic, (cfg.window + cfg.receptive_field - 1, cfg.noise_dim)
 
     def extra_terms(self) -> list[Term]:
-        if not self.config.fact_weight:
+        if not (self.config.fact_weight or self.config.fact_pooled_weight):
             return []
-        return [StylizedFacts(self.config.fact_weight, self.config.effective_fact_lags)]
+        return [StylizedFacts(self.config.fact_weight, self.config.effective_fact_lags, self.config.fact_pooled_weight)]
 
     # ------------------------------------------------------------------ regimes
     @property
