@@ -322,6 +322,8 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
     p.add_argument("--fact-pooled-weight", type=positive_or_zero_float,
                    help="weight of the same loss on the batch's windows pooled as one series, which also sees calm "
                         "against stormy windows (default 0: off)")
+    p.add_argument("--fact-pooled-facts", type=name_tuple,
+                   help="which facts the pooled loss matches, e.g. abs (default r,abs,square,leverage)")
     p.add_argument("--recency", type=positive_float_or_none, metavar="DAYS",
                    help="draw training windows with weights halving every DAYS trading days of age, so recent "
                         "years count more (default 500); 'none' for all windows alike")

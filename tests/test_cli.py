@@ -106,7 +106,7 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
                  "--valid-end", "2013-12-31", "--out", str(run), "--steps", "40", "--hidden", "8",
                  "--dilations", "1,2,4", "--window", "32", "--generator", "svnn", "--memory", "2,20",
                  "--critic-inputs", "r,abs", "--critic-dilations", "1,2,4,8", "--critic-window-features", "4",
-                 "--recency", "250", "--fact-weight", "0.5", "--fact-lags", "8", "--fact-pooled-weight", "0.25", "--no-lambert-w",
+                 "--recency", "250", "--fact-weight", "0.5", "--fact-lags", "8", "--fact-pooled-weight", "0.25", "--fact-pooled-facts", "abs,leverage", "--no-lambert-w",
                  "--no-progress"]) == 0
     printed = capsys.readouterr().out
     # TCN 15 days + the current innovation + a warm-up of 4 x 20 days for the memory
@@ -114,6 +114,7 @@ def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, caps
     loaded = QuantGAN.load(run / "model.pt", device="cpu")
     critic = loaded.trainer_.critic
     assert loaded.config.recency == 250 and (loaded.config.fact_weight, loaded.config.fact_lags, loaded.config.fact_pooled_weight) == (0.5, 8, 0.25)
+    assert loaded.config.fact_pooled_facts == ("abs", "leverage")
     assert critic.receptive_field == 31 and critic.window_features == 4
     summary = json.loads((run / "summary.json").read_text())
     assert summary["best_step"] in [s["step"] for s in summary["selection"]]

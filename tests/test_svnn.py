@@ -173,6 +173,12 @@ def test_pooled_window_facts_see_how_volatile_whole_windows_are():
     within_loss, pooled_loss = loss(1.0, 0.0).item(), loss(0.0, 1.0).item()
     assert pooled_loss > 10 * within_loss
     assert loss(2.0, 0.5).item() == pytest.approx(2 * within_loss + 0.5 * pooled_loss)
+    # the pooled loss on some facts only: the sum over facts splits
+    parts = [StylizedFacts(0.0, 20, 1.0, (f,)).generator_term(StepContext(regimes, shocks, None, None, None)).item()
+             for f in StylizedFacts.FACTS]
+    assert sum(parts) == pytest.approx(pooled_loss) and parts[1] == max(parts)
+    with pytest.raises(ValueError, match="pooled_facts"):
+        StylizedFacts(0.0, 20, 1.0, ("kurtosis",))
 
 
 def test_the_stylized_fact_loss_is_zero_on_the_real_batch_and_pulls_independent_windows_to_clusters():
@@ -205,12 +211,15 @@ def test_the_stylized_fact_loss_is_zero_on_the_real_batch_and_pulls_independent_
 def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
     from fingan.engine.terms import StylizedFacts
 
-    gan = QuantGAN(steps=3, fact_weight=2.0, fact_lags=10, fact_pooled_weight=0.5, **TINY).fit(train.iloc[-600:])
+    gan = QuantGAN(steps=3, fact_weight=2.0, fact_lags=10, fact_pooled_weight=0.5, fact_pooled_facts=("abs",),
+                   **TINY).fit(train.iloc[-600:])
     terms = [t for t in gan.trainer_.terms if isinstance(t, StylizedFacts)]
     assert len(terms) == 1 and (terms[0].weight, terms[0].max_lag, terms[0].pooled_weight) == (2.0, 10, 0.5)
+    assert terms[0].pooled_facts == ("abs",)
     assert all(np.isfinite(v) for r in gan.trainer_.history for v in r.values() if isinstance(v, float))
     loaded = QuantGAN.load(gan.save(tmp_path / "facts.fingan"))
     assert (loaded.config.fact_weight, loaded.config.fact_lags, loaded.config.fact_pooled_weight) == (2.0, 10, 0.5)
+    assert loaded.config.fact_pooled_facts == ("abs",)
     pd.testing.assert_frame_equal(loaded.sample(3, 20, seed=1), gan.sample(3, 20, seed=1))
     off = QuantGAN(steps=3, fact_weight=0.0, **TINY).fit(train.iloc[-300:])
     assert not any(isinstance(t, StylizedFacts) for t in off.trainer_.terms)
@@ -221,7 +230,9 @@ def test_a_quantgan_with_the_fact_loss_trains_saves_and_loads(train, tmp_path):
                                               ({"fact_weight": "much"}, "fact_weight"),
                                               ({"fact_lags": 47}, "fact_lags"),
                                               ({"fact_lags": 0}, "fact_lags"),
-                                              ({"fact_pooled_weight": -0.5}, "fact_pooled_weight")])
+                                              ({"fact_pooled_weight": -0.5}, "fact_pooled_weight"),
+                                              ({"fact_pooled_facts": ("abs", "kurtosis")}, "fact_pooled_facts"),
+                                              ({"fact_pooled_facts": ()}, "fact_pooled_facts")])
 def test_bad_fact_loss_options_fail_early(options, message):
     with pytest.raises(ConfigError, match=message):
         QuantGAN(**{**TINY, **options})

@@ -108,6 +108,10 @@ ABLATION: dict[str, dict[str, Any]] = {
                                                                             "fact_pooled_weight": 10.0},
     "SVNN, stylized-fact loss weight 10, lags 1-50, per window, and pooled weight 2": {"fact_weight": 10.0,
                                                                                       "fact_pooled_weight": 2.0},
+    "SVNN, stylized-fact loss weight 10, lags 1-50, per window, and pooled ACF |r| weight 10":
+        {"fact_weight": 10.0, "fact_pooled_weight": 10.0, "fact_pooled_facts": ("abs",)},
+    "SVNN, stylized-fact loss weight 10, lags 1-50, per window, and pooled ACF |r| weight 2":
+        {"fact_weight": 10.0, "fact_pooled_weight": 2.0, "fact_pooled_facts": ("abs",)},
     "SVNN, stylized-fact loss weight 30, lags 1-50": {"fact_weight": 30.0},
     "SVNN, stylized-fact loss weight 100, lags 1-50": {"fact_weight": 100.0},
     "SVNN, Lambert W": {"lambert_w": True},

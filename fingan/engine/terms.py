@@ -29,6 +29,7 @@ Adding a penalty is one class here (and its test); see ``ARCHITECTURE.md``.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -314,26 +315,38 @@ class StylizedFacts(Term):
     term's gradient noisy but not biased. ``pooled_weight`` adds the same loss on the
     facts of the windows pooled as pieces of one series (``pooled`` of ``window_facts``),
     which also see how volatile whole windows are, one against another: the slow part of
-    volatility clustering that each window's own centring removes. Recipes add it (:meth:`Recipe.extra_terms
+    volatility clustering that each window's own centring removes; ``pooled_facts`` names
+    which of the four facts (``"r"``, ``"abs"``, ``"square"``, ``"leverage"``) it matches.
+    Recipes add it (:meth:`Recipe.extra_terms
     <fingan.models.base.Recipe.extra_terms>`); it is not a flat trainer option because it
     only means something for return windows.
     """
 
     name = "facts"
 
-    def __init__(self, weight: float, max_lag: int, pooled_weight: float = 0.0) -> None:
+    FACTS = ("r", "abs", "square", "leverage")  # the rows of window_facts
+
+    def __init__(self, weight: float, max_lag: int, pooled_weight: float = 0.0,
+                 pooled_facts: Sequence[str] = FACTS) -> None:
+        unknown = sorted(set(pooled_facts) - set(self.FACTS))
+        if unknown or not pooled_facts:
+            raise ValueError(f"pooled_facts must be a non-empty selection of {', '.join(self.FACTS)}, got "
+                             f"{list(pooled_facts)}")
         self.weight = float(weight)
         self.max_lag = int(max_lag)
         self.pooled_weight = float(pooled_weight)
+        self.pooled_facts = tuple(pooled_facts)
+        self._pooled_rows = [self.FACTS.index(f) for f in self.FACTS if f in self.pooled_facts]
 
     def generator_term(self, ctx: StepContext) -> torch.Tensor:
         total = 0.0
         with full_precision():
             for pooled, weight in ((False, self.weight), (True, self.pooled_weight)):
                 if weight:
-                    fake = window_facts(ctx.fake.float(), self.max_lag, pooled)
+                    rows = self._pooled_rows if pooled else slice(None)
+                    fake = window_facts(ctx.fake.float(), self.max_lag, pooled)[:, rows]
                     with torch.no_grad():
-                        real = window_facts(ctx.real.float(), self.max_lag, pooled)
+                        real = window_facts(ctx.real.float(), self.max_lag, pooled)[:, rows]
                     total = total + weight * (fake - real).square().sum(dim=(1, 2)).mean()
             return total
 

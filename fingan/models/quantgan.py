@@ -101,6 +101,9 @@ class QuantGANConfig:
         see how calm or stormy whole windows are, one against another: the slow,
         months-long part of volatility clustering, which each window's own centring
         removes. 0 (the default): off.
+    fact_pooled_facts : tuple of str
+        Which facts the pooled loss matches: any of ``"r"``, ``"abs"`` (``|r|``),
+        ``"square"`` (r²) and ``"leverage"``; all four by default.
     lambert_w : bool
         Gaussianise the returns' tails before training (inverse Lambert W, the paper's
         preprocessing). ``False`` only standardises, so fat tails must come from the
@@ -169,6 +172,7 @@ class QuantGANConfig:
     fact_weight: float = 10.0
     fact_lags: int | None = None
     fact_pooled_weight: float = 0.0
+    fact_pooled_facts: tuple[str, ...] = ("r", "abs", "square", "leverage")
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -322,6 +326,11 @@ class QuantGAN(PathModel, Recipe):
         if cfg.fact_lags is not None:
             cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
         check_non_negative(cfg.fact_pooled_weight, "fact_pooled_weight")
+        pooled_facts = tuple(str(f) for f in cfg.fact_pooled_facts)
+        if not pooled_facts or not set(pooled_facts) <= set(StylizedFacts.FACTS):
+            raise ConfigError(f"fact_pooled_facts must be a non-empty selection of {', '.join(StylizedFacts.FACTS)}, "
+                              f"got {list(pooled_facts)}")
+        cfg.fact_pooled_facts = unchanged(cfg.fact_pooled_facts, pooled_facts)
         if (cfg.fact_weight or cfg.fact_pooled_weight) and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
             raise ConfigError(f"fact_lags ({cfg.fact_lags}) must be at most the window length - 2 ({cfg.window - 2})")
         if cfg.selection not in SELECTIONS:
@@ -364,7 +373,8 @@ class QuantGAN(PathModel, Recipe):
     def extra_terms(self) -> list[Term]:
         if not (self.config.fact_weight or self.config.fact_pooled_weight):
             return []
-        return [StylizedFacts(self.config.fact_weight, self.config.effective_fact_lags, self.config.fact_pooled_weight)]
+        cfg = self.config
+        return [StylizedFacts(cfg.fact_weight, cfg.effective_fact_lags, cfg.fact_pooled_weight, cfg.fact_pooled_facts)]
 
     # ------------------------------------------------------------------ regimes
     @property
