@@ -177,7 +177,7 @@ def test_pooled_window_facts_see_how_volatile_whole_windows_are():
     parts = [StylizedFacts(0.0, 20, 1.0, (f,)).generator_term(StepContext(regimes, shocks, None, None, None)).item()
              for f in StylizedFacts.FACTS]
     assert sum(parts) == pytest.approx(pooled_loss) and parts[1] == max(parts)
-    with pytest.raises(ValueError, match="pooled_facts"):
+    with pytest.raises(ConfigError, match="pooled_facts"):
         StylizedFacts(0.0, 20, 1.0, ("kurtosis",))
 
 

@@ -328,15 +328,19 @@ class StylizedFacts(Term):
 
     def __init__(self, weight: float, max_lag: int, pooled_weight: float = 0.0,
                  pooled_facts: Sequence[str] = FACTS) -> None:
-        unknown = sorted(set(pooled_facts) - set(self.FACTS))
-        if unknown or not pooled_facts:
-            raise ValueError(f"pooled_facts must be a non-empty selection of {', '.join(self.FACTS)}, got "
-                             f"{list(pooled_facts)}")
         self.weight = float(weight)
         self.max_lag = int(max_lag)
         self.pooled_weight = float(pooled_weight)
-        self.pooled_facts = tuple(pooled_facts)
+        self.pooled_facts = self.check_facts(pooled_facts, "pooled_facts")
         self._pooled_rows = [self.FACTS.index(f) for f in self.FACTS if f in self.pooled_facts]
+
+    @classmethod
+    def check_facts(cls, names: Sequence[str], name: str) -> tuple[str, ...]:
+        """``names`` as a tuple when it is a non-empty selection of :attr:`FACTS`, else a ConfigError."""
+        names = tuple(str(f) for f in names)
+        if not names or not set(names) <= set(cls.FACTS):
+            raise ConfigError(f"{name} must be a non-empty selection of {', '.join(cls.FACTS)}, got {list(names)}")
+        return names
 
     def generator_term(self, ctx: StepContext) -> torch.Tensor:
         total = 0.0

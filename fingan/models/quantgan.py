@@ -326,11 +326,8 @@ class QuantGAN(PathModel, Recipe):
         if cfg.fact_lags is not None:
             cfg.fact_lags = as_count(cfg.fact_lags, "fact_lags")
         check_non_negative(cfg.fact_pooled_weight, "fact_pooled_weight")
-        pooled_facts = tuple(str(f) for f in cfg.fact_pooled_facts)
-        if not pooled_facts or not set(pooled_facts) <= set(StylizedFacts.FACTS):
-            raise ConfigError(f"fact_pooled_facts must be a non-empty selection of {', '.join(StylizedFacts.FACTS)}, "
-                              f"got {list(pooled_facts)}")
-        cfg.fact_pooled_facts = unchanged(cfg.fact_pooled_facts, pooled_facts)
+        cfg.fact_pooled_facts = unchanged(cfg.fact_pooled_facts,
+                                          StylizedFacts.check_facts(cfg.fact_pooled_facts, "fact_pooled_facts"))
         if (cfg.fact_weight or cfg.fact_pooled_weight) and not 1 <= cfg.effective_fact_lags <= cfg.window - 2:
             raise ConfigError(f"fact_lags ({cfg.fact_lags}) must be at most the window length - 2 ({cfg.window - 2})")
         if cfg.selection not in SELECTIONS:
