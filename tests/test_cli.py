@@ -98,6 +98,10 @@ def test_demo_trains_samples_validates_and_is_idempotent(tmp_path, capsys):
     second = capsys.readouterr().out
     assert second.startswith("reusing the trained model") and second.splitlines()[1:] == first.splitlines()[1:]
     pd.testing.assert_frame_equal(pd.read_parquet(out / "scenarios.parquet"), scenarios)
+    # a model trained with other options than the demo's now is reused, and the demo says so
+    assert main(["demo", "--out", str(out), "--steps", "30", "--paths", "60", "--no-progress"]) == 0
+    third = capsys.readouterr().out.splitlines()
+    assert third[0].startswith("reusing") and third[1].startswith("note:") and "steps 20 -> 30" in third[1]
 
 
 def test_train_quantgan_sample_and_validate_from_the_command_line(tmp_path, capsys):

@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "robust-resampling": ("robust_resampling", "the robust GAN estimator over many repetitions"),
     "robust-location": ("robust_location", "robust mean estimation under contamination"),
     "startup": ("startup", "how fast fingan --help and import fingan come back"),
+    "window-facts": ("window_facts", "ACF of |r| per training window and pooled: what the fact loss sees"),
 }
 
 

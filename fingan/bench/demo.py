@@ -9,12 +9,27 @@ report (seeded) come out the same.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 from fingan.bench.settings import DEMO_SCENARIOS, SPLIT, quantgan_options
 from fingan.io import write_text
+
+# trainer options that say where and how a run is watched, not what is trained
+_RUNTIME = {"seed", "device", "progress", "log_every", "checkpoint_every", "amp", "compile"}
+
+
+def option_changes(trained: Any, current: Any) -> str:
+    """The options in which config ``trained`` differs from ``current``, as ``"name was -> now"`` text."""
+    old, new = dataclasses.asdict(trained), dataclasses.asdict(current)
+    old.update(old.pop("trainer"))
+    new.update(new.pop("trainer"))
+    return ", ".join(f"{k} {old.get(k)!r} -> {v!r}" for k, v in new.items()
+                     if k not in _RUNTIME and old.get(k) != v)
+
 
 SHOWN = ["excess kurtosis", "acf |r| lag 1", "leverage lag 1", "W1 1-day returns", "discriminative score"]
 
@@ -33,11 +48,15 @@ def run_demo(out: str | os.PathLike = "runs/demo", steps: int | None = None,
     returns = log_returns(load_prices("sp500"))
     train, valid, _ = split_periods(returns, **SPLIT)
     model_path = out / "model.pt"
+    options = quantgan_options("small") if steps is None else quantgan_options("small", steps=steps)
     if model_path.exists():
         model = QuantGAN.load(model_path, device=device)
         print(f"reusing the trained model {model_path}")
+        changed = option_changes(model.config, QuantGAN(**options).config)
+        if changed:
+            print(f"note: it was trained with other options than this demo's ({changed}); move {out} away or "
+                  "pass --out to train the current one")
     else:
-        options = quantgan_options("small") if steps is None else quantgan_options("small", steps=steps)
         model = QuantGAN(device=device, progress=progress, **options)
         print(f"training a Quant GAN (receptive field {model.config.receptive_field}, "
               f"{model.config.trainer.steps} steps) on S&P 500 returns {train.index[0].date()} to "

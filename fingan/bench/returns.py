@@ -112,6 +112,9 @@ ABLATION: dict[str, dict[str, Any]] = {
         {"fact_weight": 10.0, "fact_pooled_weight": 10.0, "fact_pooled_facts": ("abs",)},
     "SVNN, stylized-fact loss weight 10, lags 1-50, per window, and pooled ACF |r| weight 2":
         {"fact_weight": 10.0, "fact_pooled_weight": 2.0, "fact_pooled_facts": ("abs",)},
+    "SVNN, stylized-fact loss weight 10, lags 1-126 (the whole window)": {"fact_weight": 10.0, "fact_lags": 126},
+    "SVNN, stylized-fact loss weight 10, lags 1-50, critic r, |r| and EWMA-standardised r":
+        {"fact_weight": 10.0, "critic_inputs": ("r", "abs", "standardised")},
     "SVNN, stylized-fact loss weight 30, lags 1-50": {"fact_weight": 30.0},
     "SVNN, stylized-fact loss weight 100, lags 1-50": {"fact_weight": 100.0},
     "SVNN, Lambert W": {"lambert_w": True},
