@@ -490,3 +490,18 @@ def test_the_filters_one_day_innovations_equal_the_nets():
             p.normal_()
     z = torch.randn(50, 3)
     torch.testing.assert_close(net._innovation_step(z), net.innovations(z[:, None])[:, 0], rtol=1e-5, atol=1e-5)
+
+
+def test_the_window_facts_benchmark_sees_months_long_clustering_only_in_pooled_windows():
+    from fingan.bench.window_facts import LAGS, window_facts_table
+
+    text = window_facts_table(batches=4, seed=1)
+
+    def means(prefix):
+        row = next(line for line in text.splitlines() if line.startswith(prefix))
+        return [float(cell.split("±")[0]) for cell in row.strip("|").split("|")[1:]]
+
+    own, pooled, whole = means("| each window's own"), means("| the batch's windows"), means("| the whole training")
+    assert len(own) == len(pooled) == len(whole) == len(LAGS)
+    assert all(abs(v) < 0.1 for v in own[2:])  # lags 20 and 50: nothing left within 128-day windows
+    assert all(p > o + 0.1 for p, o in zip(pooled[:3], own[:3])) and pooled[3] > own[3] and whole[2] > 0.15
