@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--batches", type=positive_int, default=50, help="batches of training windows drawn")
     p.add_argument("--recency", type=positive_or_zero_float, default=500.0,
                    help="half-life of the window weights in trading days (0: every window alike)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the batch draws")
     p.add_argument("--out", help="write the Markdown table here")
     args = p.parse_args(argv)
     note = (f"\nCommand: `python benchmarks/window_facts.py --batches {args.batches} --recency {args.recency:g} "
