@@ -9,13 +9,13 @@ report (seeded) come out the same.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 from pathlib import Path
 from typing import Any
 
 from fingan.bench.settings import DEMO_SCENARIOS, SPLIT, quantgan_options
+from fingan.config import to_dict
 from fingan.io import write_text
 
 # trainer options that say where and how a run is watched, not what is trained
@@ -24,7 +24,7 @@ _RUNTIME = {"seed", "device", "progress", "log_every", "checkpoint_every", "amp"
 
 def option_changes(trained: Any, current: Any) -> str:
     """The options in which config ``trained`` differs from ``current``, as ``"name was -> now"`` text."""
-    old, new = dataclasses.asdict(trained), dataclasses.asdict(current)
+    old, new = to_dict(trained), to_dict(current)
     old.update(old.pop("trainer"))
     new.update(new.pop("trainer"))
     return ", ".join(f"{k} {old.get(k)!r} -> {v!r}" for k, v in new.items()

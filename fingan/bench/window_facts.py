@@ -30,15 +30,15 @@ def window_facts_table(batches: int = 50, recency: float = 500.0, seed: int = 0)
 
     train, _, _ = split_periods(log_returns(load_prices("sp500")), TRAIN_END, VALID_END)
     window, batch = MODES["small"]["window"], MODES["small"]["batch_size"]
-    windows = ReturnWindows(train, window).tensor.double()
-    age = np.arange(len(windows))[::-1]  # trading days from each window's last day to the last training day
-    weights = 0.5 ** (age / recency) if recency > 0 else np.ones(len(windows))
+    windows = ReturnWindows(train, window)
+    data = windows.tensor.double()
+    weights = windows.recency_weights(recency) if recency > 0 else np.ones(len(windows))
     rng = np.random.default_rng(seed)
     lags = [k - 1 for k in LAGS]
     rows: dict[str, list[np.ndarray]] = {"each window's own (mean over the batch)": [],
                                          "the batch's windows pooled as one series": []}
     for _ in range(batches):
-        x = windows[rng.choice(len(windows), batch, p=weights / weights.sum())]
+        x = data[rng.choice(len(windows), batch, p=weights / weights.sum())]
         for pooled, name in zip((False, True), rows):
             rows[name].append(window_facts(x, max(LAGS), pooled=pooled)[0, 1, lags].numpy())
     whole = acf(np.abs(train.to_numpy().ravel()), max(LAGS))[0, lags]

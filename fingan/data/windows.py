@@ -68,7 +68,13 @@ class ReturnWindows(Dataset):
         self.tensor = torch.from_numpy(np.ascontiguousarray(view.transpose(0, 2, 1)))
         self.start_dates = index[starts]
         self.end_dates = index[starts + length - 1]
+        self._ages = len(values) - length - starts  # trading days from each window's last day to the last date
         self.columns = list(frame.columns)
+
+    def recency_weights(self, half_life: float) -> np.ndarray:
+        """Weights that halve with every ``half_life`` trading days of a window's age (the
+        days from its last date to the last date of the split), 1 for the latest possible window."""
+        return 0.5 ** (self._ages / float(half_life))
 
     def __len__(self) -> int:
         return self.tensor.shape[0]

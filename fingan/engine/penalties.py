@@ -130,12 +130,10 @@ def window_facts(x: torch.Tensor, max_lag: int, pooled: bool = False) -> torch.T
     # sum_t a_t b_{t+k} = irfft(conj(A) B)[k] with zero padding past 2t - 1
     auto = torch.fft.irfft(spectra.conj() * spectra, n=size, dim=-1)[..., 1:max_lag + 1]
     cross = torch.fft.irfft(spectra[0].conj() * spectra[2], n=size, dim=-1)[..., 1:max_lag + 1]
-    if pooled:  # ratios of the batch's sums: (3 or 1, assets, lags)
-        power = power.sum(dim=1)
-        acfs = auto.sum(dim=1) / power.clamp_min(1e-12)
-        lev = cross.sum(dim=0) / (power[0] * power[2]).sqrt().clamp_min(1e-12)
-        return torch.cat((acfs, lev.unsqueeze(0)), dim=0).transpose(0, 1)
+    if pooled:  # the batch's sums, as if one window held the whole batch
+        auto, power = auto.sum(dim=1, keepdim=True), power.sum(dim=1, keepdim=True)
+        cross = cross.sum(dim=0, keepdim=True)
     acfs = auto / power.clamp_min(1e-12)
     lev = cross / (power[0] * power[2]).sqrt().clamp_min(1e-12)
-    facts = torch.cat((acfs, lev.unsqueeze(0)), dim=0)  # (4, batch, assets, max_lag)
+    facts = torch.cat((acfs, lev.unsqueeze(0)), dim=0)  # (4, batch or 1 when pooled, assets, max_lag)
     return facts.mean(dim=1).transpose(0, 1)

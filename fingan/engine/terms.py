@@ -332,7 +332,7 @@ class StylizedFacts(Term):
         self.max_lag = int(max_lag)
         self.pooled_weight = float(pooled_weight)
         self.pooled_facts = self.check_facts(pooled_facts, "pooled_facts")
-        self._pooled_rows = [self.FACTS.index(f) for f in self.FACTS if f in self.pooled_facts]
+        self._pooled_rows = [i for i, fact in enumerate(self.FACTS) if fact in self.pooled_facts]
 
     @classmethod
     def check_facts(cls, names: Sequence[str], name: str) -> tuple[str, ...]:

@@ -172,7 +172,7 @@ class QuantGANConfig:
     fact_weight: float = 10.0
     fact_lags: int | None = None
     fact_pooled_weight: float = 0.0
-    fact_pooled_facts: tuple[str, ...] = ("r", "abs", "square", "leverage")
+    fact_pooled_facts: tuple[str, ...] = StylizedFacts.FACTS
     lambert_w: bool = False
     hidden: int = 80
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
@@ -419,10 +419,7 @@ class QuantGAN(PathModel, Recipe):
         z = self.transform_.transform(frame)
         windows = ReturnWindows(z, cfg.window, cfg.stride)
         data, labels = windows.tensor, None
-        weights = None
-        if cfg.recency is not None:  # age of each window's last day, in trading days
-            age = len(frame) - 1 - frame.index.get_indexer(windows.end_dates)
-            weights = 0.5 ** (age / float(cfg.recency))
+        weights = None if cfg.recency is None else windows.recency_weights(cfg.recency)
         if cfg.conditional:
             vol = self._trailing_vol(frame)
             known = vol.dropna()
