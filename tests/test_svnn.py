@@ -119,7 +119,7 @@ def test_the_standardised_critic_input_is_the_ewma_forecast_and_does_not_see_the
 
 
 def test_a_quantgan_whose_critic_reads_standardised_returns_trains_saves_and_loads(train, tmp_path):
-    gan = QuantGAN(steps=3, critic_inputs=("r", "abs", "standardised"), **TINY).fit(train.iloc[-600:])
+    gan = QuantGAN(steps=3, **TINY).fit(train.iloc[-600:])  # the default critic reads r, |r| and standardised r
     assert gan.trainer_.history and all(np.isfinite(v) for r in gan.trainer_.history for v in r.values()
                                          if isinstance(v, float))
     loaded = QuantGAN.load(gan.save(tmp_path / "std.fingan"))
@@ -348,7 +348,7 @@ def test_svnn_save_load_gives_the_same_paths(train, tmp_path):
     assert net.warmup == 120 and gan.config.receptive_field == 15 + 1 + 120
     loaded = QuantGAN.load(gan.save(tmp_path / "svnn.pt"), device="cpu")
     pd.testing.assert_frame_equal(loaded.sample(4, 60, seed=2), gan.sample(4, 60, seed=2))
-    assert loaded.config.generator == "svnn" and loaded.config.critic_inputs == ("r", "abs")
+    assert loaded.config.generator == "svnn" and loaded.config.critic_inputs == ("r", "abs", "standardised")
 
 
 def test_a_model_file_from_before_the_svnn_loads_as_a_pure_tcn(train, tmp_path):
