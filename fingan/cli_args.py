@@ -305,7 +305,7 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
     p.add_argument("--generator", choices=["svnn", "tcn"],
                    help="svnn (default): volatility and drift from past noise times i.i.d. innovations; tcn: the "
                         "paper's pure TCN")
-    p.add_argument("--critic-inputs", type=name_tuple, help="what the critic sees, e.g. r,abs (also: square, standardised)")
+    p.add_argument("--critic-inputs", type=name_tuple, help="what the critic sees (default r,abs,standardised; also: square)")
     p.add_argument("--critic-dilations", type=int_tuple,
                    help="the critic's own dilations, e.g. 1,2,4,8,16,32 (default: the generator's)")
     p.add_argument("--critic-window-features", type=non_negative_int,
