@@ -43,10 +43,10 @@ class QuantGANConfig:
         What the critic sees per asset: the (transformed) returns and optionally their
         absolute values, squares and EWMA-standardised values (returns divided by a
         RiskMetrics volatility forecast from the same window, which show calm and
-        stormy windows at one scale) as extra channels. The default reads all three of
-        r, |r| and standardised r: with the stylized-fact loss it scored 1.949 ± 0.023 on
-        the validation years against 1.978 ± 0.046 for r and |r| alone, better for every
-        one of 3 seeds (``benchmarks/results/returns_small_fact_standardised_seeds.md``).
+        stormy windows at one scale) as extra channels. The default reads all three,
+        ``("r", "abs", "standardised")``: with the stylized-fact loss it scored 1.949 ±
+        0.023 on the validation years against 1.978 ± 0.046 for ``("r", "abs")``, better
+        for every one of 3 seeds (``benchmarks/results/returns_small_fact_standardised_seeds.md``).
     critic_window_features : int
         0: the critic's score is a sum of per-position scores, which only compares the
         distributions of receptive-field-long stretches. > 0: that many per-position
