@@ -119,7 +119,7 @@ def test_the_standardised_critic_input_is_the_ewma_forecast_and_does_not_see_the
 
 
 def test_a_quantgan_whose_critic_reads_standardised_returns_trains_saves_and_loads(train, tmp_path):
-    gan = QuantGAN(steps=3, **TINY).fit(train.iloc[-600:])  # the default critic reads r, |r| and standardised r
+    gan = QuantGAN(steps=3, critic_inputs=("r", "abs", "standardised"), **TINY).fit(train.iloc[-600:])
     assert gan.trainer_.history and all(np.isfinite(v) for r in gan.trainer_.history for v in r.values()
                                          if isinstance(v, float))
     loaded = QuantGAN.load(gan.save(tmp_path / "std.fingan"))
