@@ -132,6 +132,10 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, drift bounded to 0.3 volatilities": {"max_drift": 0.3},
     "SVNN, drift bounded to 0.5 volatilities": {"max_drift": 0.5},
     "SVNN, drift bounded to 2 volatilities": {"max_drift": 2.0},
+    # drift_clip leaves drifts below the clip as they are; max_drift makes every drift a multiple of sigma
+    "SVNN, drift clipped at 0.5 volatilities": {"drift_clip": 0.5},
+    "SVNN, drift clipped at 1 volatility": {"drift_clip": 1.0},
+    "SVNN, drift clipped at 2 volatilities": {"drift_clip": 2.0},
     "SVNN, drift bounded to 0.1 volatilities, memory spread 0/0.15/0.15/0.15 (no 2-day term)":
         {"max_drift": 0.1, "memory_spread": (0.0, 0.15, 0.15, 0.15)},
     "SVNN, drift bounded to 0.3 volatilities, memory spread 0.075/0.15/0.15/0.15": {**_BOUNDED},
@@ -212,6 +216,14 @@ def validation_scores(model: QuantGAN, train: pd.DataFrame, valid: pd.DataFrame)
         return R.selection_score(stationary, reference), float("nan")
     continued = model.forecast_paths(train, None, n, length, seed=SELECTION_SEED)[0, ..., 0]
     return R.selection_score(stationary, reference), R.selection_score(continued, reference)
+
+
+def drift_days(model: QuantGAN, returns: pd.DataFrame, days: pd.DatetimeIndex, n_paths: int, seed: int) -> float:
+    """Share of ``days`` whose one-day scenarios, drawn from that morning's history, are centred
+    further from zero than half their standard deviation: days whose VaR and ES are mostly set
+    by the drift, not by the volatility (a model with a constant small mean has none)."""
+    scenarios = model.forecast_paths(returns, days, n_paths, 1, seed=seed)[:, :, 0, 0]
+    return float((np.abs(np.median(scenarios, axis=1)) > 0.5 * scenarios.std(axis=1)).mean())
 
 
 def _baselines() -> dict[str, Callable[[], Any]]:
@@ -296,13 +308,16 @@ def returns_benchmark(
         fit_seconds = time.perf_counter() - started
         run = _evaluate(model, periods, n_paths, seed, history)
         stationary, continued = validation_scores(model, train, valid)
+        if model.reads_history:
+            run["drift days"] = drift_days(model, returns, test.index, n_paths, seed + 1)
         run.update({"fit seconds": fit_seconds, "validation score": stationary, "validation from origin": continued,
                     "selected score": min(s["score"] for s in model.selection_),
                     "best step": model.best_step_, "receptive field": model.config.receptive_field,
                     "steps per second": model.config.trainer.steps / max(fit_seconds, 1e-9),
                     "device": str(model.trainer_.device)})
         log(f"  fitted in {fit_seconds:.0f} s; validation score {stationary:.3f} (from origin {continued:.3f}); "
-            "training-length "
+            + (f"drift days {run['drift days']:.3f}; " if "drift days" in run else "")
+            + "training-length "
             + ", ".join(f"{k} {v:.3f}" for k, v in run["long facts"].items()))
         return run
 
@@ -414,7 +429,7 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
         garch = {p: {s: _mean(gjr_runs, lambda r: r["scores"][p][s]) for s in SCORES}
                  for p in ("test", ORIGIN, "train")}
         header = ["variant", "validation score", "validation from origin", *SCORES, "beats GJR-t",
-                  "beats GJR-t from origin", "beats GJR-t in sample", "acf |r| lag 1", "acf r lag 1", "fit s"]
+                  "beats GJR-t from origin", "beats GJR-t in sample", "acf |r| lag 1", "acf r lag 1", "drift days", "fit s"]
         rows = []
         for name, variant in result["ablation"].items():
             if "failed" in variant:
@@ -430,10 +445,11 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                          f"{wins['test']}/9", f"{wins[ORIGIN]}/9", f"{wins['train']}/{len(IN_SAMPLE)}",
                          _cell(variant, lambda r: r["long facts"]["acf |r| lag 1"], ".3f"),
                          _cell(variant, lambda r: r["facts"]["acf r lag 1"], ".3f"),
+                         _cell(variant, lambda r: r["drift days"], ".3f") if "drift days" in variant[0] else "",
                          f"{_mean(variant, lambda r: r['fit seconds']):.0f}"])
         gjr_acf = _mean(gjr_runs, lambda r: r["long facts"]["acf |r| lag 1"])
         rows.append(["GJR-GARCH(1,1) t", "", "", *(f"{garch['test'][s]:.4f}" for s in SCORES), "", "", "",
-                     f"{gjr_acf:.3f}", f"{_mean(gjr_runs, lambda r: r['facts']['acf r lag 1']):.3f}", ""])
+                     f"{gjr_acf:.3f}", f"{_mean(gjr_runs, lambda r: r['facts']['acf r lag 1']):.3f}", "", ""])
         seeds_text = _seeds_text(result["ablation seeds"])
         parts.append(f"**Ablation** ({seeds_text}, same budget and split; out-of-sample scores; "
                      f"validation score: the checkpoint-selection score on the validation period, lower is better, "
@@ -445,7 +461,9 @@ def benchmark_markdown(result: dict[str, Any]) -> str:
                      f"acf |r| lag 1 of training-length paths, real {real['acf |r| lag 1']:.3f}; "
                      f"acf r lag 1: the mean over test-length paths of their own lag-1 autocorrelation, the "
                      f"reversal a day after each move (training series "
-                     f"{result['real facts']['real (train)']['acf r lag 1']:.3f})\n")
+                     f"{result['real facts']['real (train)']['acf r lag 1']:.3f}); drift days: the share of "
+                     f"test days whose one-day scenarios from that morning's history have a median further from "
+                     f"zero than half their sd, so that their VaR is set by the drift more than by the volatility\n")
         parts.append(markdown_table(header, rows))
         fact_rows = [["real (train)", *(f"{real[f]:.3f}" for f in LONG_FACTS), ""]]
         for name, variant in result["ablation"].items():

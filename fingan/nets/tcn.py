@@ -227,7 +227,12 @@ class SVNN(nn.Module):
     :math:`\log\sigma_t` is softly bounded to :math:`\pm` ``max_log_vol``; with ``max_drift``
     the drift is softly bounded to :math:`\pm` ``max_drift`` :math:`\sigma_t`
     (:math:`\mu_t = b \sigma_t \tanh(m_t / b)` for the TCN's output :math:`m_t`), so it
-    can never outweigh the volatility however the history reads. An input of
+    can never outweigh the volatility however the history reads. That form also makes
+    every drift a multiple of the volatility, small ones included. ``drift_clip`` bounds
+    the drift at :math:`\pm` ``drift_clip`` :math:`\sigma_t` and leaves smaller ones as
+    they are (:math:`\mu_t = c \sigma_t \tanh(m_t / (c \sigma_t))`, about :math:`m_t` while
+    :math:`|m_t| \ll c \sigma_t`): it bites only where the drift would outweigh the
+    volatility, which happens in calm stretches. An input of
     length L gives L - ``receptive_field`` + 1 outputs, with ``receptive_field`` = TCN
     receptive field + 1 (the current innovation) + ``warmup``. ``tcn_options`` (``hidden``,
     ``dilations``, ``kernel_size``, ``n_classes``, ``embed_dim``) go to that TCN.
@@ -246,6 +251,7 @@ class SVNN(nn.Module):
         latent_spread: float | Sequence[float] | None = None,
         warmup: int | None = None,
         max_drift: float | None = None,
+        drift_clip: float | None = None,
         noise_bound: float = 7.0,
         **tcn_options,
     ) -> None:
@@ -259,9 +265,14 @@ class SVNN(nn.Module):
             raise ConfigError("latent_spread needs memory half-lives: the latent shocks are averaged over them")
         if max_drift is not None and not max_drift > 0:
             raise ConfigError(f"max_drift must be positive (volatilities) or None, got {max_drift}")
+        if drift_clip is not None and not drift_clip > 0:
+            raise ConfigError(f"drift_clip must be positive (volatilities) or None, got {drift_clip}")
+        if max_drift is not None and drift_clip is not None:
+            raise ConfigError("max_drift and drift_clip are two forms of one bound on the drift; give one of them")
         self.out_channels = out_channels
         self.max_log_vol = float(max_log_vol)
         self.max_drift = None if max_drift is None else float(max_drift)
+        self.drift_clip = None if drift_clip is None else float(drift_clip)
         self.noise_bound = float(noise_bound)
         self.context = TCN(in_channels, 2 * out_channels, **tcn_options)  # (log-volatility, drift) per asset
         # innovations: a linear map of the current noise (unit variance at the start) plus a
@@ -364,10 +375,15 @@ class SVNN(nn.Module):
         return torch.exp(self.max_log_vol * torch.tanh(log_vol / self.max_log_vol))
 
     def _drift(self, raw: torch.Tensor, sigma: torch.Tensor, sign: torch.Tensor | None = None) -> torch.Tensor:
-        """The TCN's drift output as it is, or softly bounded to +- ``max_drift`` volatilities; plus
-        the reversal terms (volatility times weighted averages of past innovations ``sign``,
-        (..., assets, J)) when the net has them."""
-        mu = raw if self.max_drift is None else self.max_drift * sigma * torch.tanh(raw / self.max_drift)
+        """The TCN's drift output as it is, in units of the volatility bounded at +- ``max_drift``, or
+        clipped softly at +- ``drift_clip`` volatilities; plus the reversal terms (volatility times
+        weighted averages of past innovations ``sign``, (..., assets, J)) when the net has them."""
+        mu = raw
+        if self.max_drift is not None:
+            mu = self.max_drift * sigma * torch.tanh(raw / self.max_drift)
+        elif self.drift_clip is not None:
+            bound = self.drift_clip * sigma
+            mu = bound * torch.tanh(raw / bound)
         if self.reversal is not None:
             mu = mu + sigma * (sign * self.reversal).sum(-1)
         return mu
