@@ -223,6 +223,54 @@ def test_a_bounded_drift_never_outweighs_the_volatility():
             QuantGAN(max_drift=bad)
 
 
+def test_a_clipped_drift_keeps_small_drifts_and_caps_large_ones():
+    torch.manual_seed(0)
+    free = SVNN(3, 1, memory=(5.0,), hidden=8, dilations=(1, 2))
+    clipped = SVNN(3, 1, memory=(5.0,), hidden=8, dilations=(1, 2), drift_clip=1.0)
+    clipped.load_state_dict(free.state_dict())
+    x = torch.randn(4, free.receptive_field + 50, 3)
+    with torch.no_grad():
+        for net in (free, clipped):
+            net.context.head.bias[1].fill_(0.0)
+            net.context.head.weight[1].mul_(0.01)  # a drift far below the volatility
+        (s_free, mu_free, _), (s_clip, mu_clip, _) = free.components(x), clipped.components(x)
+        torch.testing.assert_close(s_clip, s_free)
+        assert (mu_free.abs() < 0.1 * s_free).all()
+        torch.testing.assert_close(mu_clip, mu_free, rtol=1e-2, atol=1e-6)  # unlike max_drift, not rescaled
+        for net in (free, clipped):
+            net.context.head.bias[1].fill_(5.0)  # a raw drift far beyond the volatility
+        (s_free, mu_free, _), (s_clip, mu_clip, _) = free.components(x), clipped.components(x)
+    assert (mu_free > 2 * s_free).any()
+    assert (mu_clip <= s_clip + 1e-6).all() and (mu_clip > 0).all()
+    with pytest.raises(ConfigError, match="drift_clip"):
+        SVNN(3, 1, drift_clip=-1.0)
+    with pytest.raises(ConfigError, match="give one of them"):
+        SVNN(3, 1, max_drift=0.3, drift_clip=1.0)
+    with pytest.raises(ConfigError, match="give one of them"):
+        QuantGAN(max_drift=0.3, drift_clip=1.0)
+    with pytest.raises(ConfigError, match="need the SVNN generator"):
+        QuantGAN(generator="tcn", drift_clip=1.0)
+    with pytest.raises(ConfigError, match="drift_clip must be a positive number of volatilities"):
+        QuantGAN(drift_clip=0)
+
+
+def test_drift_days_count_the_days_whose_scenarios_the_drift_centres():
+    from fingan.bench.returns import drift_days
+
+    series = garch_series(700, seed=5).to_frame("r")
+    days = series.index[-40:]
+    shares = {}
+    for clip in (None, 0.3):
+        gan = QuantGAN(steps=2, seed=0, drift_clip=clip, **TINY).fit(series.iloc[:-40])
+        with torch.no_grad():
+            gan.trainer_.sampling_generator.context.head.bias[1].fill_(50.0)  # 50 sd of the training returns
+        shares[clip] = drift_days(gan, series, days, 200, seed=1)
+    # a free drift that large centres every day's scenarios off zero (the filter answers 5 sd
+    # with a volatility high enough to explain the real returns, so it takes more than that)
+    assert shares[None] > 0.9
+    assert shares[0.3] < 0.1  # clipped at 0.3 volatilities, the median stays within half the sd
+
+
 def test_reversal_terms_make_returns_revert_and_survive_filter_continuation_and_save(tmp_path):
     torch.manual_seed(0)
     net = SVNN(1, 1, memory=(2.0, 10.0), hidden=8, dilations=(1, 2), reversal=(-0.2, -0.3))

@@ -468,11 +468,17 @@ def test_returns_benchmark_reports_mean_and_sd_over_seeds_and_the_ablation(monke
                     < np.mean([r["scores"]["train"][s] for r in runs["GJR-GARCH(1,1) t"]]) for s in bench.IN_SAMPLE)
     row = next(line for line in text.splitlines() if line.startswith("| pure TCN |") and "/9" in line)
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[-4] == f"{in_sample}/7"
+    assert cells[-5] == f"{in_sample}/7"
     # and shows the paths' own lag-1 autocorrelation of returns (the reversal a day after each move)
     reversal = [r["facts"]["acf r lag 1"] for r in tcn_runs]
-    assert cells[-2] == f"{np.mean(reversal):.3f} ± {np.std(reversal, ddof=1):.3f}"
-    assert "| acf r lag 1 | fit s |" in text
+    assert cells[-3] == f"{np.mean(reversal):.3f} ± {np.std(reversal, ddof=1):.3f}"
+    assert cells[-2] == ""  # the pure TCN has no scenarios from a history, so no drift days
+    # the SVNN's drift days: a share of the test days, the same in its row as in its runs
+    drift = [r["drift days"] for r in runs["Quant GAN"]]
+    assert all(0 <= d <= 1 for d in drift)
+    row = next(line for line in text.splitlines() if line.startswith("| default |") and "/9" in line)
+    assert [c.strip() for c in row.strip("|").split("|")][-2] == f"{np.mean(drift):.3f} ± {np.std(drift, ddof=1):.3f}"
+    assert "| acf r lag 1 | drift days | fit s |" in text
     assert "| beats GJR-t in sample |" in text
     with pytest.raises(ConfigError, match="mode"):
         bench.returns_benchmark("huge")
