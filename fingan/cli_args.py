@@ -314,9 +314,9 @@ def add_quantgan_parser(sub: argparse._SubParsersAction, run: Callable[[argparse
                    help="SVNN long-memory half-lives in days, e.g. 2,20,120,500; 'none' for none")
     p.add_argument("--max-drift", type=positive_float,
                    help="SVNN: bound the drift to this many volatilities (default: unbounded)")
-    p.add_argument("--drift-clip", type=positive_float_or_none, metavar="VOLS",
-                   help="SVNN: clip the drift at VOLS volatilities, leaving smaller drifts as they are (default 1; "
-                        "'none' for a free drift; --max-drift replaces it)")
+    p.add_argument("--drift-clip", type=positive_float,
+                   help="SVNN: clip the drift at this many volatilities, leaving smaller drifts as they are "
+                        "(default: no clip; not with --max-drift)")
     p.add_argument("--fact-weight", type=positive_or_zero_float,
                    help="weight of a generator loss matching the windows' autocorrelations of r, |r|, r^2 and "
                         "leverage to the real batch's (default 10; 0: off)")

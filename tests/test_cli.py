@@ -338,10 +338,14 @@ def test_bench_var_backtests_every_model_at_both_horizons_and_levels(tmp_path, m
     for name in ("Quant GAN (history-conditioned)", "Quant GAN (no history)", "GJR-GARCH(1,1) t", "GARCH(1,1) t",
                  "historical simulation (250 d)", "filtered historical simulation", "1-day 1%", "1-day 5%",
                  "10-day 1%", "10-day 5%", "Kupiec p", "Christoffersen cc p", "ES test p", "FZ0", "forecast s",
-                 "one filter particle", "drift bounded"):
+                 "one filter particle", "drift bounded", "drift clipped"):
         assert name in text
     assert "test 2007-07-02 to 2009-06-30 (504 days" in text and "2017-2018" not in text.split("Machine")[0]
     assert "Command: `python benchmarks/var_backtest.py --period crisis" in text
+    capsys.readouterr()
+    assert main(["bench", "var", "--ablation", "--variants", "Quant GAN, no such row", "--no-progress"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "unknown ablation variants" in err and len(err.splitlines()) == 1
 
 
 def test_parser_names_match_the_registries_and_help_imports_no_torch():

@@ -72,21 +72,17 @@ _BOUNDED = {"max_drift": 0.3, "memory_spread": (0.075, 0.15, 0.15, 0.15)}
 # with an EMA of decay 0.99, and rows recorded before fact_weight=10 became the default (up to
 # returns_small_fact_loss_seeds.md) without the stylized-fact loss, and rows recorded before the
 # critic's EWMA-standardised input became the default (up to returns_small_fact_standardised_seeds.md)
-# with a critic of r and |r| only, and rows recorded before drift_clip=1 became the default (up to
-# returns_small_drift_clip.md) with a free drift; the rows named "the default before" keep their
-# meaning by switching later defaults off. Rows that now equal the default stay so recorded commands run.
+# with a critic of r and |r| only; the rows named "the default before" keep their meaning by
+# switching later defaults off. Rows that now equal the default stay so recorded commands run.
 ABLATION: dict[str, dict[str, Any]] = {
     "default: SVNN, memory 2/20/120/500 d, sign -0.8, critic r, |r| and EWMA-standardised r, no EMA, "
-    "recency 500 d, stylized-fact loss 10 over lags 1-50, drift clipped at 1 volatility": {},
-    "SVNN, free drift (the default before the clip)": {"drift_clip": None},
+    "recency 500 d, stylized-fact loss 10 over lags 1-50": {},
     "SVNN, critic r and |r|, stylized-fact loss 10 (the default before the standardised input)":
-        {"critic_inputs": _R_ABS, "drift_clip": None},
-    "SVNN without the stylized-fact loss (the default before)": {"fact_weight": 0.0, "critic_inputs": _R_ABS,
-                                                                 "drift_clip": None},
-    "SVNN, EMA 0.99 (the default before no EMA)": {"ema_decay": 0.99, "fact_weight": 0.0, "critic_inputs": _R_ABS,
-                                                   "drift_clip": None},
+        {"critic_inputs": _R_ABS},
+    "SVNN without the stylized-fact loss (the default before)": {"fact_weight": 0.0, "critic_inputs": _R_ABS},
+    "SVNN, EMA 0.99 (the default before no EMA)": {"ema_decay": 0.99, "fact_weight": 0.0, "critic_inputs": _R_ABS},
     "SVNN, every window alike (the default before recency)": {"recency": None, "ema_decay": 0.99, "fact_weight": 0.0,
-                                                              "critic_inputs": _R_ABS, "drift_clip": None},
+                                                              "critic_inputs": _R_ABS},
     "SVNN, every window alike, no EMA": {"recency": None},
     "pure TCN (paper), critic r, Lambert W, no EMA, every window alike (the first default)":
         {"generator": "tcn", "critic_inputs": ("r",), "lambert_w": True, "ema_decay": None, "recency": None,
@@ -138,7 +134,7 @@ ABLATION: dict[str, dict[str, Any]] = {
     "SVNN, drift bounded to 2 volatilities": {"max_drift": 2.0},
     # drift_clip leaves drifts below the clip as they are; max_drift makes every drift a multiple of sigma
     "SVNN, drift clipped at 0.5 volatilities": {"drift_clip": 0.5},
-    "SVNN, drift clipped at 1 volatility": {"drift_clip": 1.0},  # the default now
+    "SVNN, drift clipped at 1 volatility": {"drift_clip": 1.0},
     "SVNN, drift clipped at 2 volatilities": {"drift_clip": 2.0},
     "SVNN, drift bounded to 0.1 volatilities, memory spread 0/0.15/0.15/0.15 (no 2-day term)":
         {"max_drift": 0.1, "memory_spread": (0.0, 0.15, 0.15, 0.15)},

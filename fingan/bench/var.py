@@ -77,6 +77,7 @@ def evaluate(test: pd.DataFrame, paths: np.ndarray, seed: int = 0) -> dict[str, 
 ABLATION: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "Quant GAN, one filter particle": ({}, {"particles": 1}),
     "Quant GAN, drift bounded at 0.1 volatilities": ({"max_drift": 0.1}, {}),
+    "Quant GAN, drift clipped at 1 volatility": ({"drift_clip": 1.0}, {}),
 }
 
 
@@ -89,16 +90,20 @@ def var_backtest(
     progress: bool = False,
     ablation: bool = False,
     log: Callable[[str], None] = print,
+    variants: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Fit, forecast and backtest every model in every period; returns the results by period and model.
 
     The Quant GAN is trained once per seed with the returns benchmark's ``mode`` settings;
     the baselines are fitted once (their forecasts use the first seed). ``ablation`` adds
-    the rows of :data:`ABLATION`, first seed only.
+    the rows of :data:`ABLATION` (or only the named ``variants``), first seed only.
     """
     settings = quantgan_options(mode)
     if not seeds:
         raise ConfigError("give at least one seed")
+    unknown = sorted(set(variants or ()) - set(ABLATION))
+    if unknown:
+        raise ConfigError(f"unknown ablation variants {unknown}; see fingan.bench.var.ABLATION")
     returns = log_returns(load_prices("sp500"))
     horizon = max(HORIZONS)
     result: dict[str, Any] = {"mode": mode, "n_paths": n_paths, "seeds": list(seeds), "periods": {}}
@@ -136,6 +141,8 @@ def var_backtest(
                                             "forecast seconds": float("nan"), "best step": gan.best_step_}
         if ablation:
             for name, (options, forecast_options) in ABLATION.items():
+                if variants and name not in variants:
+                    continue
                 rows[name + ("" if len(seeds) == 1 else f", seed {seeds[0]}")] = gan_row(seeds[0], options,
                                                                                           forecast_options)
         for name, make in _baselines().items():
@@ -224,14 +231,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="first seed")
     p.add_argument("--seeds", type=positive_int, default=1, help="Quant GAN trainings, one per seed")
     p.add_argument("--ablation", action="store_true",
-                   help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift")
+                   help="add the Quant GAN variants tried (first seed): one filter particle, bounded drift, "
+                        "clipped drift")
+    p.add_argument("--variants", nargs="+", metavar="NAME",
+                   help="with --ablation, only these rows of fingan.bench.var.ABLATION")
     add_device_flag(p)
     add_progress_flag(p)
     p.add_argument("--out", type=Path, help="write the Markdown tables here")
     args = p.parse_args(argv)
     periods = {"both": list(PERIODS), "crisis": ["crisis 2007-2009"]}.get(args.period, [args.period])
     result = var_backtest(periods, args.mode, n_paths=args.paths, seeds=list(range(args.seed, args.seed + args.seeds)),
-                          device=args.device, progress=resolve_progress(args.progress), ablation=args.ablation, log=log)
+                          device=args.device, progress=resolve_progress(args.progress), ablation=args.ablation, log=log,
+                          variants=args.variants)
     note = (f"\nBundled S&P 500 log returns (arch.data). Quant GAN: {args.mode} mode of the returns benchmark, "
             f"SVNN generator, scenarios from its particle filter over the history before each day. VaR is the "
             f"scenarios' quantile and ES their mean below it; 10-day results on non-overlapping 10-day blocks "
