@@ -12,6 +12,7 @@ call per model. VaR and ES at each horizon and level come from those scenarios, 
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -251,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"scenarios; ✗ marks p <= 0.05. Losses: mean pinball and FZ0 (Patton, Ziegel and Chen 2019), lower "
             f"is better, best FZ0 in bold. Machine: {machine_description()}. Command: `python "
             f"benchmarks/var_backtest.py --period {args.period} --mode {args.mode} --paths {args.paths} --seed "
-            f"{args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}`.")
+            f"{args.seed} --seeds {args.seeds}{' --ablation' if args.ablation else ''}"
+            f"{' --variants ' + ' '.join(map(shlex.quote, args.variants)) if args.variants else ''}`.")
     publish(var_markdown(result), note, args.out)
     return 0
