@@ -265,8 +265,8 @@ def test_drift_days_count_the_days_whose_scenarios_the_drift_centres():
         with torch.no_grad():
             gan.trainer_.sampling_generator.context.head.bias[1].fill_(50.0)  # 50 sd of the training returns
         shares[clip] = drift_days(gan, series, days, 200, seed=1)
-    # a free drift that large centres every day's scenarios off zero (the filter answers 5 sd
-    # with a volatility high enough to explain the real returns, so it takes more than that)
+    # a free drift that large centres every day's scenarios off zero (5 sd is not enough: the
+    # filter answers it with a volatility high enough to explain the real returns)
     assert shares[None] > 0.9
     assert shares[0.3] < 0.1  # clipped at 0.3 volatilities, the median stays within half the sd
 
