@@ -168,8 +168,8 @@ def train_quantgan(args: argparse.Namespace) -> int:
 
     model = _recipe(args, QuantGAN, ("hidden", "dilations", "window", "noise_dim", "generator", "critic_inputs",
                                      "critic_dilations", "critic_window_features", "memory", "max_drift", "drift_clip",
-                                     "fact_weight", "fact_lags", "fact_pooled_weight", "fact_pooled_facts", "recency", "lambert_w",
-                                     "selection", "ema_decay", "ema_start"),
+                                     "fact_weight", "fact_lags", "fact_pooled_weight", "fact_pooled_facts", "recency",
+                                     "lambert_w", "selection", "ema_decay", "ema_start"),
                     **_flag(args, "conditional", "conditional"))
     train, valid = _split(_returns_for(args), args.train_end, args.valid_end)
     warning = long_cpu_run_warning(model.config, args.device)

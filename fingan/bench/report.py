@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fingan.cli_args import Parser
+from fingan.errors import ConfigError
 from fingan.io import write_text
 
 
@@ -18,6 +20,13 @@ def parser(name: str, doc: str | None) -> Parser:
 def log(message: str) -> None:
     """Progress of a benchmark, on stderr (stdout carries the tables)."""
     print(message, file=sys.stderr, flush=True)
+
+
+def check_variants(variants: Sequence[str] | None, ablation: Iterable[str], where: str) -> None:
+    """A ConfigError naming the ``variants`` that are not rows of the ablation table ``where``."""
+    unknown = sorted(set(variants or ()) - set(ablation))
+    if unknown:
+        raise ConfigError(f"unknown ablation variants {unknown}; see {where}")
 
 
 def machine_description() -> str:

@@ -26,7 +26,7 @@ from fingan.data.returns import log_returns, split_periods
 from fingan.errors import ConfigError, DataError
 from fingan.models.quantgan import SELECTION_SEED, QuantGAN
 from fingan.validation import returns as R
-from fingan.bench.report import log, machine_description, parser, publish
+from fingan.bench.report import check_variants, log, machine_description, parser, publish
 from fingan.bench.settings import MODES, TRAIN_END, VALID_END, quantgan_options
 from fingan.cli_args import add_device_flag, add_progress_flag, positive_int, resolve_progress
 from fingan.validation.tables import markdown_table
@@ -291,9 +291,7 @@ def returns_benchmark(
         raise ConfigError("give at least one seed")
     if not 1 <= ablation_seeds <= len(seeds):
         raise ConfigError(f"ablation_seeds must be from 1 to the {len(seeds)} seeds of the run, got {ablation_seeds}")
-    unknown = sorted(set(variants or ()) - set(ABLATION))
-    if unknown:
-        raise ConfigError(f"unknown ablation variants {unknown}; see fingan.bench.returns.ABLATION")
+    check_variants(variants, ABLATION, "fingan.bench.returns.ABLATION")
     n_paths = n_paths or MODES[mode]["n_paths"]
     returns = log_returns(load_prices("sp500"))
     train, valid, test = split_periods(returns, train_end, valid_end)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fingan.baselines import GARCH, FilteredHistoricalSimulation, HistoricalSimulation
-from fingan.bench.report import log, machine_description, parser, publish
+from fingan.bench.report import check_variants, log, machine_description, parser, publish
 from fingan.bench.settings import MODES, TEST_END, TRAIN_END, VALID_END, quantgan_options
 from fingan.cli_args import add_device_flag, add_progress_flag, positive_int, resolve_progress
 from fingan.data.prices import load_prices
@@ -102,9 +102,7 @@ def var_backtest(
     settings = quantgan_options(mode)
     if not seeds:
         raise ConfigError("give at least one seed")
-    unknown = sorted(set(variants or ()) - set(ABLATION))
-    if unknown:
-        raise ConfigError(f"unknown ablation variants {unknown}; see fingan.bench.var.ABLATION")
+    check_variants(variants, ABLATION, "fingan.bench.var.ABLATION")
     returns = log_returns(load_prices("sp500"))
     horizon = max(HORIZONS)
     result: dict[str, Any] = {"mode": mode, "n_paths": n_paths, "seeds": list(seeds), "periods": {}}

@@ -19,7 +19,8 @@ from fingan.engine.trainer import Trainer, TrainerConfig
 from fingan.errors import ConfigError, DataError, as_count, check_non_negative, check_positive
 from fingan.models.base import Recipe, load_regime_state, regime_labels, regime_state, unchanged
 from fingan.models.paths import PathModel, check_forecast_sizes, origin_positions
-from fingan.nets.tcn import SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, memory_warmup, receptive_field
+from fingan.nets.tcn import (SVNN, TCN, TCNCritic, check_critic_inputs, check_half_lives, check_one_drift_bound,
+                             memory_warmup, receptive_field)
 from fingan.validation.returns import selection_score
 
 REGIME_NAMES = {2: ("calm", "stressed"), 3: ("calm", "normal", "stressed")}
@@ -323,8 +324,7 @@ class QuantGAN(PathModel, Recipe):
             check_positive(cfg.max_drift, "max_drift", "volatilities")
         if cfg.drift_clip is not None:
             check_positive(cfg.drift_clip, "drift_clip", "volatilities")
-            if cfg.max_drift is not None:
-                raise ConfigError("max_drift and drift_clip are two forms of one bound on the drift; give one of them")
+        check_one_drift_bound(cfg.max_drift, cfg.drift_clip)
         if (cfg.max_drift is not None or cfg.drift_clip is not None) and cfg.generator != "svnn":
             raise ConfigError("max_drift and drift_clip need the SVNN generator: the pure TCN has no separate drift")
         if cfg.generator not in GENERATORS:

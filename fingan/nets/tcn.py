@@ -172,6 +172,12 @@ def memory_warmup(memory: Sequence[float]) -> int:
     return int(math.ceil(4 * max(memory))) if memory else 0
 
 
+def check_one_drift_bound(max_drift: float | None, drift_clip: float | None) -> None:
+    """A ConfigError when both of the SVNN's drift bounds are given: they are two forms of one bound."""
+    if max_drift is not None and drift_clip is not None:
+        raise ConfigError("max_drift and drift_clip are two forms of one bound on the drift; give one of them")
+
+
 class SVNN(nn.Module):
     r"""Stochastic-volatility neural network: a TCN volatility and drift times i.i.d. innovations.
 
@@ -267,8 +273,7 @@ class SVNN(nn.Module):
             raise ConfigError(f"max_drift must be positive (volatilities) or None, got {max_drift}")
         if drift_clip is not None and not drift_clip > 0:
             raise ConfigError(f"drift_clip must be positive (volatilities) or None, got {drift_clip}")
-        if max_drift is not None and drift_clip is not None:
-            raise ConfigError("max_drift and drift_clip are two forms of one bound on the drift; give one of them")
+        check_one_drift_bound(max_drift, drift_clip)
         self.out_channels = out_channels
         self.max_log_vol = float(max_log_vol)
         self.max_drift = None if max_drift is None else float(max_drift)
